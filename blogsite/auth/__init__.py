@@ -1,0 +1,9 @@
+"""Accounts: log in with a phone number, log out."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+from . import views  # noqa: E402,F401  (registers the routes on bp)

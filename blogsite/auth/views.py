@@ -1,0 +1,86 @@
+"""Log in with a phone number and password; log out with a POST."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+from werkzeug.wrappers import Response
+
+from ..extensions import db, login_manager
+from ..models import User, utcnow
+from ..normalize import normalize_phone
+from . import bp
+from .forms import LoginForm
+
+# Checked when the phone number is unknown, so both failures take the same time.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+LOGIN_FAILED = "Wrong phone number or password."
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.is_active else None
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Return ``target`` if it is a path on this site, else ``default``."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ord(ch) < 32 for ch in target):
+        return default
+    return target
+
+
+def authenticate(phone_no: str, password: str) -> User | None:
+    """Return the active user with these credentials, in constant-ish time."""
+    try:
+        phone = normalize_phone(phone_no)
+    except ValueError:
+        phone = None
+    user = db.session.scalar(select(User).where(User.phone_no == phone)) if phone else None
+    if user is None:
+        User(password_hash=_DUMMY_HASH).check_password(password)
+        return None
+    if not user.check_password(password) or not user.is_active:
+        return None
+    return user
+
+
+def start_session(user: User, remember: bool = False) -> None:
+    """Log ``user`` in on a fresh session (no fixation) and record the time."""
+    session.clear()
+    login_user(user, remember=remember)
+    user.last_login = utcnow()
+    db.session.commit()
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response:
+    next_url = safe_next(request.args.get("next"), url_for("blog.index"))
+    if current_user.is_authenticated:
+        return redirect(next_url)
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.phone_no.data or "", form.password.data or "")
+        if user is not None:
+            start_session(user, remember=bool(form.remember.data))
+            flash("You are logged in.", "success")
+            return redirect(next_url)
+        form.password.errors.append(LOGIN_FAILED)
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    logout_user()
+    session.clear()
+    flash("You are logged out.", "success")
+    return redirect(url_for("blog.index"))

@@ -1,0 +1,148 @@
+"""Reads behind the public pages, returning plain data (dicts and lists, no ORM objects)."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..extensions import db
+from ..markup import excerpt
+from ..models import STATUS_PUBLISHED, Author, Blog, Tag, blog_tags
+
+PER_PAGE = 10
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _summary(blog: Blog) -> dict[str, Any]:
+    """Return what a list of blogs shows of one blog."""
+    return {
+        "id": blog.id,
+        "title": blog.title,
+        "slug": blog.slug,
+        "status": blog.status,
+        "excerpt": excerpt(blog.content),
+        "author": {"id": blog.author.id, "name": blog.author.name},
+        "cover_image": blog.cover_image.image_link if blog.cover_image else None,
+        "tags": [{"name": tag.name, "slug": tag.slug} for tag in blog.tags],
+        "created_at": _utc(blog.created_at),
+        "updated_at": _utc(blog.updated_at),
+    }
+
+
+def _with_relations(stmt: Select[Any]) -> Select[Any]:
+    # One joined query for author and cover, one IN query for all tags: no N+1.
+    return stmt.options(
+        joinedload(Blog.author), joinedload(Blog.cover_image), selectinload(Blog.tags)
+    )
+
+
+def _paginate(stmt: Select[Any], page: int, per_page: int = PER_PAGE) -> dict[str, Any]:
+    """Return one page of ``stmt`` (newest first) with its page numbers."""
+    total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = db.session.scalars(
+        _with_relations(stmt)
+        .order_by(Blog.created_at.desc(), Blog.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    return {
+        "items": [_summary(blog) for blog in rows],
+        "page": page,
+        "pages": max(1, math.ceil(total / per_page)),
+        "total": total,
+    }
+
+
+def _published() -> Select[Any]:
+    return select(Blog).where(Blog.status == STATUS_PUBLISHED)
+
+
+def home_page(page: int) -> dict[str, Any]:
+    """Return a page of the latest published blogs."""
+    return _paginate(_published(), page)
+
+
+def blog_detail(slug: str) -> dict[str, Any] | None:
+    """Return one blog with its content, or None."""
+    blog = db.session.scalar(_with_relations(select(Blog).where(Blog.slug == slug)))
+    if blog is None:
+        return None
+    detail = _summary(blog)
+    detail["content"] = blog.content
+    detail["author"]["user_id"] = blog.author.user_id
+    return detail
+
+
+def author_info(author_id: int) -> dict[str, Any] | None:
+    """Return an author's public profile, or None."""
+    author = db.session.get(Author, author_id)
+    if author is None:
+        return None
+    return {"id": author.id, "name": author.name, "bio": author.bio, "user_id": author.user_id}
+
+
+def author_page(author_id: int, page: int) -> dict[str, Any]:
+    """Return a page of an author's published blogs."""
+    return _paginate(_published().where(Blog.author_id == author_id), page)
+
+
+def author_drafts(author_id: int) -> list[dict[str, Any]]:
+    """Return an author's drafts (never cached: only their writer sees them)."""
+    stmt = select(Blog).where(Blog.author_id == author_id, Blog.status != STATUS_PUBLISHED)
+    rows = db.session.scalars(_with_relations(stmt).order_by(Blog.updated_at.desc())).all()
+    return [_summary(blog) for blog in rows]
+
+
+def tag_info(slug: str) -> dict[str, Any] | None:
+    """Return a tag by slug, or None."""
+    tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
+    return None if tag is None else {"id": tag.id, "name": tag.name, "slug": tag.slug}
+
+
+def tag_page(tag_id: int, page: int) -> dict[str, Any]:
+    """Return a page of the published blogs carrying a tag."""
+    tagged = select(blog_tags.c.blog_id).where(blog_tags.c.tag_id == tag_id)
+    return _paginate(_published().where(Blog.id.in_(tagged)), page)
+
+
+def feed_entries(limit: int = 20) -> list[dict[str, Any]]:
+    """Return the latest published blogs for the Atom feed, with their content."""
+    stmt = _with_relations(_published()).order_by(Blog.created_at.desc(), Blog.id.desc())
+    rows = db.session.scalars(stmt.limit(limit)).all()
+    return [_summary(blog) | {"content": blog.content} for blog in rows]
+
+
+def sitemap_entries() -> dict[str, list[dict[str, Any]]]:
+    """Return every public URL's key and last change, without loading content."""
+    blogs = db.session.execute(
+        select(Blog.slug, Blog.updated_at).where(Blog.status == STATUS_PUBLISHED)
+    ).all()
+    authors = db.session.execute(
+        select(Author.id, func.max(Blog.updated_at))
+        .join(Blog)
+        .where(Blog.status == STATUS_PUBLISHED)
+        .group_by(Author.id)
+    ).all()
+    tags = db.session.execute(select(Tag.slug, Tag.updated_at)).all()
+    return {
+        "blogs": [{"slug": s, "updated_at": _utc(u)} for s, u in blogs],
+        "authors": [{"id": i, "updated_at": _utc(u)} for i, u in authors],
+        "tags": [{"slug": s, "updated_at": _utc(u)} for s, u in tags],
+    }
+
+
+def get_all_blogs(author_id: int) -> list[dict[str, Any]]:
+    """Return all of an author's published blogs, newest first (the original's query)."""
+    stmt = _with_relations(_published().where(Blog.author_id == author_id))
+    rows = db.session.scalars(stmt.order_by(Blog.created_at.desc(), Blog.id.desc())).all()
+    return [_summary(blog) for blog in rows]

@@ -1,0 +1,165 @@
+"""Operator commands: ``flask seed`` and ``flask create-superuser``."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import timedelta
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+from sqlalchemy import String, cast, insert, literal, select
+
+from .extensions import db
+from .models import Author, Blog, CoverImage, Tag, blog_tags, utcnow
+from .normalize import normalize_phone
+from .users import create_user, email_taken, phone_taken
+
+DEMO_COVERS = [
+    "https://picsum.photos/seed/blogsite-1/800/400",
+    "https://picsum.photos/seed/blogsite-2/800/400",
+]
+DEMO_CONTENT = "This is the **content** of a demo blog.\n\n- one\n- two\n"
+BULK_TOPICS = 10
+BULK_CHUNK = 5_000
+
+
+def _get_or_add(model: type, lookup: dict, **values: object) -> object:
+    """Return the row matching ``lookup``, adding it with ``values`` if missing."""
+    row = db.session.scalar(select(model).filter_by(**lookup))
+    if row is None:
+        row = model(**lookup, **values)
+        db.session.add(row)
+    return row
+
+
+def seed_demo() -> None:
+    """Add the original's demo data; running it again changes nothing."""
+    test = _get_or_add(Author, {"name": "test"}, email="test@example.com", bio="The first author.")
+    test2 = _get_or_add(Author, {"name": "test2"}, email="test2@example.com", bio="The second.")
+    tags = [_get_or_add(Tag, {"name": name}, slug=name) for name in ("tag1", "tag2")]
+    if db.session.scalar(select(Blog).where(Blog.slug == "first-blog-title")) is None:
+        db.session.add(
+            Blog(title="first blog title", slug="first-blog-title", content=DEMO_CONTENT,
+                 author=test, tags=tags, cover_image=CoverImage(image_link=DEMO_COVERS[0]))
+        )  # fmt: skip
+    if db.session.scalar(select(Blog).where(Blog.slug == "next-blog-title")) is None:
+        db.session.add(
+            Blog(title="next blog title", slug="next-blog-title", content=DEMO_CONTENT,
+                 author=test2, tags=tags, cover_image=CoverImage(image_link=DEMO_COVERS[1]))
+        )  # fmt: skip
+    db.session.flush()
+    latest = db.session.scalar(select(Blog).order_by(Blog.created_at.desc(), Blog.id.desc()))
+    if latest is not None and latest.title == "next blog title":
+        latest.title = "updated blog title"  # the original's update step; the slug stays
+    db.session.commit()
+
+
+def seed_bulk(authors: int, blogs_per_author: int) -> int:
+    """Insert ``authors`` new authors with ``blogs_per_author`` blogs each; return blogs."""
+    for n in range(BULK_TOPICS):
+        _get_or_add(Tag, {"name": f"topic-{n}"}, slug=f"topic-{n}")
+    start = db.session.scalar(select(db.func.max(Author.id))) or 0
+    author_rows = [
+        {"name": f"Author {start + n}", "email": f"author{start + n}@bulk.example",
+         "bio": "A bulk demo author."}
+        for n in range(1, authors + 1)
+    ]  # fmt: skip
+    db.session.execute(insert(Author), author_rows)
+    author_ids = db.session.scalars(
+        select(Author.id).where(Author.email.like("%@bulk.example"), Author.id > start)
+    ).all()
+    now = utcnow()
+    total = len(author_ids) * blogs_per_author
+    rows = (
+        {"title": f"Bulk blog {author_id}-{i}", "slug": f"bulk-blog-{author_id}-{i}",
+         "content": DEMO_CONTENT, "status": "published", "author_id": author_id,
+         "created_at": now - timedelta(seconds=n), "updated_at": now}
+        for n, (author_id, i) in enumerate(
+            (a, i) for a in author_ids for i in range(1, blogs_per_author + 1)
+        )
+    )  # fmt: skip
+    with click.progressbar(length=total, label="Inserting blogs") as bar:
+        chunk: list[dict] = []
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) == BULK_CHUNK:
+                db.session.execute(insert(Blog), chunk)
+                bar.update(len(chunk))
+                chunk = []
+        if chunk:
+            db.session.execute(insert(Blog), chunk)
+            bar.update(len(chunk))
+    # One statement tags every new blog with a topic chosen by its id.
+    topic_slug = literal("topic-") + cast(Blog.id % BULK_TOPICS, String)
+    db.session.execute(
+        insert(blog_tags).from_select(
+            ["blog_id", "tag_id"],
+            select(Blog.id, Tag.id).join(Tag, Tag.slug == topic_slug).where(Blog.author_id > start),
+        )
+    )
+    db.session.commit()
+    return total
+
+
+@click.command("seed")
+@click.option("--authors", type=click.IntRange(0, 100_000), default=0, help="Bulk authors to add.")
+@click.option(
+    "--blogs-per-author", type=click.IntRange(0, 100_000), default=0, help="Blogs per bulk author."
+)
+@with_appcontext
+def seed_command(authors: int, blogs_per_author: int) -> None:
+    """Add the demo data (safe to run twice), and optionally bulk authors and blogs."""
+    seed_demo()
+    click.echo("Demo data ready: authors test and test2, tag1, tag2, two blogs.")
+    if authors:
+        started = time.perf_counter()
+        count = seed_bulk(authors, blogs_per_author)
+        elapsed = time.perf_counter() - started
+        click.echo(f"Added {authors} authors and {count} blogs in {elapsed:.1f} s.")
+
+
+def _superuser_from_env() -> tuple[str, str, str]:
+    names = ("PHONE_NO", "PASSWORD", "EMAIL")
+    values = {name: os.environ.get(f"BLOGSITE_SUPERUSER_{name}", "").strip() for name in names}
+    missing = [f"BLOGSITE_SUPERUSER_{name}" for name, value in values.items() if not value]
+    if missing:
+        raise click.ClickException(f"Set {', '.join(missing)} to use --noinput.")
+    return values["PHONE_NO"], values["PASSWORD"], values["EMAIL"]
+
+
+@click.command("create-superuser")
+@click.option("--noinput", is_flag=True, help="Read BLOGSITE_SUPERUSER_* instead of asking.")
+@click.option("--skip-existing", is_flag=True, help="Exit quietly if the phone number exists.")
+@with_appcontext
+def create_superuser_command(noinput: bool, skip_existing: bool) -> None:
+    """Create a superuser (staff, all permissions) who logs in with a phone number."""
+    if noinput:
+        raw_phone, password, email = _superuser_from_env()
+    else:
+        raw_phone = click.prompt("Phone number")
+        email = click.prompt("E-mail", default="", show_default=False)
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        phone = normalize_phone(raw_phone)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    if phone_taken(phone):
+        if skip_existing:
+            click.echo(f"A user with phone number {phone} exists; nothing to do.")
+            return
+        raise click.ClickException(f"A user with phone number {phone} already exists.")
+    if email_taken(email):
+        raise click.ClickException("That e-mail address is already in use.")
+    if len(password) < 10:
+        raise click.ClickException("The password must be at least 10 characters long.")
+    create_user(phone, password, name="admin", email=email or None, is_superuser=True)
+    db.session.commit()
+    click.echo(f"Superuser {phone} created.")
+
+
+def register_commands(app: Flask) -> None:
+    """Add the operator commands to ``flask``."""
+    app.cli.add_command(seed_command)
+    app.cli.add_command(create_superuser_command)

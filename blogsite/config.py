@@ -1,0 +1,78 @@
+"""Configuration: defaults in code, then the environment, then ``instance/config.py``."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run the site; the message says what to change."""
+
+
+DEFAULTS: dict[str, Any] = {
+    "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    "REDIS_URL": None,
+    "BLOGS_PER_PAGE": 10,
+    "FEED_SIZE": 20,
+    "SITE_NAME": "blogsite",
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+}
+
+# Used only under debug or testing, where a fixed key keeps sessions across reloads.
+DEV_SECRET_KEY = "dev-only-insecure-secret-key"
+
+
+def database_url(url: str) -> str:
+    """Point plain PostgreSQL URLs at the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
+    """Fill ``app.config`` in order: code, environment, instance file, test overrides."""
+    app.config.from_mapping(DEFAULTS)
+    sqlite_path = os.path.join(app.instance_path, "blogsite.sqlite")
+    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{sqlite_path}"
+
+    for name in ("SECRET_KEY", "REDIS_URL"):
+        if os.environ.get(name):
+            app.config[name] = os.environ[name]
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    app.config.from_prefixed_env("BLOGSITE")
+    app.config.from_pyfile("config.py", silent=True)
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+
+    uri = database_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    if uri.startswith("postgresql"):
+        # Survive a database restart: test pooled connections before use.
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("pool_pre_ping", True)
+        options.setdefault("connect_args", {"connect_timeout": 3})
+
+    development = app.debug or app.config.get("TESTING")
+    app.config.setdefault("SECURE_COOKIES", not development)
+    secure = bool(app.config["SECURE_COOKIES"])
+    app.config["SESSION_COOKIE_SECURE"] = secure
+    app.config["REMEMBER_COOKIE_SECURE"] = secure
+
+    if not app.config.get("SECRET_KEY"):
+        if not development:
+            raise ConfigError(
+                "SECRET_KEY is not set. Set the SECRET_KEY environment variable (for "
+                'example: python -c "import secrets; print(secrets.token_hex(32))") '
+                "or put SECRET_KEY in instance/config.py. Only debug and testing "
+                "runs may start without one."
+            )
+        app.config["SECRET_KEY"] = DEV_SECRET_KEY

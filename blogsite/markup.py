@@ -1,0 +1,51 @@
+"""Markdown to sanitized HTML: markdown-it-py renders, nh3 keeps only safe markup."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+# CommonMark with tables and strikethrough; raw HTML is allowed through the parser
+# because nh3 (an allow-list sanitizer) decides what survives, not the parser.
+_markdown = MarkdownIt("commonmark", {"html": True, "linkify": False}).enable(
+    ["table", "strikethrough"]
+)
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3",
+    "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s", "strong",
+    "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title"},
+    "th": {"align"},
+    "td": {"align"},
+    "code": {"class"},
+}
+_TAGS = re.compile(r"<[^>]*>")
+
+
+def render_markdown(text: str) -> Markup:
+    """Render Markdown ``text`` to HTML that is safe to put in a page."""
+    html = _markdown.render(text or "")
+    clean = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener noreferrer",
+    )
+    return Markup(clean)
+
+
+def excerpt(text: str, length: int = 200) -> str:
+    """Return the first ``length`` characters of the rendered text, without markup."""
+    plain = html.unescape(" ".join(_TAGS.sub(" ", render_markdown(text)).split()))
+    if len(plain) <= length:
+        return plain
+    return plain[:length].rsplit(" ", 1)[0] + "…"

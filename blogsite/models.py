@@ -1,0 +1,161 @@
+"""Typed SQLAlchemy 2.0 models: users, authors, blogs, tags and cover images."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, Index, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .extensions import db
+from .normalize import normalize_phone, validate_http_url
+
+STATUS_DRAFT = "draft"
+STATUS_PUBLISHED = "published"
+TITLE_MAX = 100
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+def Timestamp(**kwargs: object) -> Mapped[datetime]:  # noqa: N802 (reads as a type)
+    """A timezone-aware timestamp column defaulting to now."""
+    return mapped_column(DateTime(timezone=True), default=utcnow, **kwargs)
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = Timestamp()
+    updated_at: Mapped[datetime] = Timestamp(onupdate=utcnow)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone_no: Mapped[str] = mapped_column(String(16), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    is_staff: Mapped[bool] = mapped_column(default=False)
+    is_superuser: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = Timestamp()
+    last_login: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    author: Mapped[Author | None] = relationship(back_populates="user")
+
+    @validates("phone_no")
+    def _normalize_phone(self, key: str, value: str) -> str:
+        return normalize_phone(value)
+
+    @validates("email")
+    def _normalize_email(self, key: str, value: str | None) -> str | None:
+        cleaned = (value or "").strip().lower()
+        return cleaned or None
+
+    def set_password(self, password: str) -> None:
+        """Store a salted scrypt hash of ``password``."""
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        """Return whether ``password`` matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id}>"
+
+
+blog_tags = Table(
+    "blog_tags",
+    db.Model.metadata,
+    Column("blog_id", ForeignKey("blogs.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    # The primary key serves blog -> tags; tag pages need the reverse.
+    Index("ix_blog_tags_tag_id", "tag_id"),
+)
+
+
+class Author(db.Model):
+    __tablename__ = "authors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    bio: Mapped[str] = mapped_column(Text, default="")
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), unique=True
+    )
+
+    user: Mapped[User | None] = relationship(back_populates="author")
+    blogs: Mapped[list[Blog]] = relationship(
+        back_populates="author", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CoverImage(TimestampMixin, db.Model):
+    __tablename__ = "cover_images"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    image_link: Mapped[str] = mapped_column(String(500))
+
+    blog: Mapped[Blog | None] = relationship(back_populates="cover_image")
+
+    @validates("image_link")
+    def _validate_link(self, key: str, value: str) -> str:
+        return validate_http_url(value)
+
+    def __str__(self) -> str:
+        return self.image_link
+
+
+class Tag(TimestampMixin, db.Model):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+
+    blogs: Mapped[list[Blog]] = relationship(secondary=blog_tags, back_populates="tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Blog(TimestampMixin, db.Model):
+    __tablename__ = "blogs"
+    __table_args__ = (
+        Index("ix_blogs_status_created_at", "status", "created_at"),
+        Index("ix_blogs_author_id_status_created_at", "author_id", "status", "created_at"),
+        CheckConstraint(f"status IN ('{STATUS_DRAFT}', '{STATUS_PUBLISHED}')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(TITLE_MAX), unique=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    content: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default=STATUS_PUBLISHED)
+    author_id: Mapped[int] = mapped_column(ForeignKey("authors.id", ondelete="CASCADE"))
+    cover_image_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cover_images.id", ondelete="SET NULL"), unique=True
+    )
+
+    author: Mapped[Author] = relationship(back_populates="blogs")
+    cover_image: Mapped[CoverImage | None] = relationship(back_populates="blog")
+    tags: Mapped[list[Tag]] = relationship(
+        secondary=blog_tags, back_populates="blogs", order_by=Tag.name
+    )
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == STATUS_PUBLISHED
+
+    def __str__(self) -> str:
+        return self.title
