@@ -29,8 +29,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
-    caching.init_app(app)
+    # The limiter's before_request must run before the page cache answers, so that
+    # a cached page still counts against a throttle.
     throttling.init_app(app)
+    caching.init_app(app)
     security.init_app(app)
 
     from . import auth, blog
