@@ -14,6 +14,7 @@ from sqlalchemy import String, cast, insert, literal, select
 from .extensions import db
 from .models import Author, Blog, CoverImage, Tag, blog_tags, utcnow
 from .normalize import normalize_phone
+from .passwords import password_problems
 from .users import create_user, email_taken, phone_taken
 
 DEMO_COVERS = [
@@ -152,8 +153,9 @@ def create_superuser_command(noinput: bool, skip_existing: bool) -> None:
         raise click.ClickException(f"A user with phone number {phone} already exists.")
     if email_taken(email):
         raise click.ClickException("That e-mail address is already in use.")
-    if len(password) < 10:
-        raise click.ClickException("The password must be at least 10 characters long.")
+    problems = password_problems(password, phone_no=phone, name="admin", email=email)
+    if problems:
+        raise click.ClickException(" ".join(problems))
     create_user(phone, password, name="admin", email=email or None, is_superuser=True)
     db.session.commit()
     click.echo(f"Superuser {phone} created.")
