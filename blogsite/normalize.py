@@ -33,11 +33,11 @@ def normalize_phone(raw: str) -> str:
     return number
 
 
-def slugify(text: str, max_length: int = 110) -> str:
-    """Turn a title into a lowercase ASCII slug; never empty."""
+def slugify(text: str, max_length: int = 110, fallback: str = "post") -> str:
+    """Turn a title into a lowercase ASCII slug; ``fallback`` when nothing is left."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = _SLUG_JUNK.sub("-", ascii_text.lower()).strip("-")
-    return slug[:max_length].rstrip("-") or "post"
+    return slug[:max_length].rstrip("-") or fallback
 
 
 def validate_http_url(url: str) -> str:

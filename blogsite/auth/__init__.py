@@ -1,4 +1,4 @@
-"""Accounts: log in with a phone number, log out."""
+"""Accounts: register and log in with a phone number, log out, manage the account."""
 
 from __future__ import annotations
 
@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
-from . import views  # noqa: E402,F401  (registers the routes on bp)
+from . import account, views  # noqa: E402,F401  (registers the routes on bp)

@@ -2,12 +2,129 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField
-from wtforms.validators import DataRequired, Length
+from flask_login import current_user
+from wtforms import BooleanField, EmailField, Field, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+
+from ..forms import SiteForm, single_line, strip_text
+from ..normalize import normalize_phone
+from ..passwords import password_problems
+from ..users import email_taken, phone_taken
+
+PASSWORD_MAX = 256  # far beyond any passphrase; bounds the work of hashing
 
 
-class LoginForm(FlaskForm):
+class LoginForm(SiteForm):
     phone_no = StringField("Phone number", validators=[DataRequired(), Length(max=32)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=PASSWORD_MAX)])
     remember = BooleanField("Remember me")
+
+
+def name_field() -> StringField:
+    """A person's name as shown on their blogs."""
+    return StringField(
+        "Name",
+        filters=[strip_text],
+        validators=[DataRequired(message="Tell readers your name."), Length(max=100), single_line],
+        description="Shown on your blogs.",
+    )
+
+
+def email_field() -> EmailField:
+    """An optional e-mail address, checked for shape (not deliverability)."""
+    return EmailField(
+        "E-mail (optional)",
+        filters=[strip_text],
+        validators=[Optional(), Length(max=254), Email(message="Enter a valid e-mail address.")],
+    )
+
+
+def check_new_password(field: Field, *, phone_no: str, name: str, email: str) -> None:
+    """Raise with every password rule ``field`` breaks, each shown next to the field."""
+    problems = password_problems(field.data or "", phone_no=phone_no, name=name, email=email)
+    if problems:
+        field.errors.extend(problems[:-1])
+        raise ValidationError(problems[-1])
+
+
+class RegisterForm(SiteForm):
+    phone_no = StringField(
+        "Phone number",
+        filters=[strip_text],
+        validators=[DataRequired(message="Enter your phone number."), Length(max=32)],
+        description="With the country code, for example +81 90 1234 5678. You log in with it.",
+    )
+    name = name_field()
+    email = email_field()
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(message="Choose a password."), Length(max=PASSWORD_MAX)],
+        description="At least 10 characters, not only digits, not a common password.",
+    )
+    confirm = PasswordField(
+        "Password again",
+        validators=[
+            DataRequired(message="Type the password again."),
+            EqualTo("password", message="The two passwords do not match."),
+        ],
+    )
+
+    def validate_phone_no(self, field: Field) -> None:
+        try:
+            phone = normalize_phone(field.data)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+        if phone_taken(phone):
+            raise ValidationError("An account with this phone number already exists.")
+
+    def validate_email(self, field: Field) -> None:
+        if email_taken(field.data):
+            raise ValidationError("An account with this e-mail address already exists.")
+
+    def validate_password(self, field: Field) -> None:
+        check_new_password(
+            field,
+            phone_no=self.phone_no.data or "",
+            name=self.name.data or "",
+            email=self.email.data or "",
+        )
+
+
+class ProfileForm(SiteForm):
+    name = name_field()
+    email = email_field()
+    save_profile = SubmitField("Save")
+
+    def validate_email(self, field: Field) -> None:
+        own = (current_user.email or "").lower()
+        if (field.data or "").lower() != own and email_taken(field.data):
+            raise ValidationError("An account with this e-mail address already exists.")
+
+
+class PasswordChangeForm(SiteForm):
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=PASSWORD_MAX)]
+    )
+    new_password = PasswordField(
+        "New password", validators=[DataRequired(), Length(max=PASSWORD_MAX)]
+    )
+    confirm = PasswordField(
+        "New password again",
+        validators=[
+            DataRequired(),
+            EqualTo("new_password", message="The two passwords do not match."),
+        ],
+    )
+    change_password = SubmitField("Change password")
+
+    def validate_current_password(self, field: Field) -> None:
+        if not current_user.check_password(field.data or ""):
+            raise ValidationError("That is not your current password.")
+
+    def validate_new_password(self, field: Field) -> None:
+        check_new_password(
+            field,
+            phone_no=current_user.phone_no,
+            name=current_user.name,
+            email=current_user.email or "",
+        )

@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import (
+    current_app,
+    flash,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 from werkzeug.wrappers import Response
 
-from ..extensions import db, login_manager
+from ..extensions import csrf, db, login_manager
 from ..models import User, utcnow
 from ..normalize import normalize_phone
 from . import bp
@@ -19,14 +30,33 @@ from .forms import LoginForm
 # Checked when the phone number is unknown, so both failures take the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 LOGIN_FAILED = "Wrong phone number or password."
+# The session remembers which password it was opened with (like Django's session auth
+# hash), so changing the password ends every other session of that user.
+SESSION_AUTH_KEY = "_auth_hash"
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Log in to see that page."
+login_manager.login_message_category = "info"
+
+
+def session_auth_hash(user: User) -> str:
+    """Return a keyed digest of the user's password hash, for their session."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, user.password_hash.encode(), hashlib.sha256).hexdigest()
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
+    """Return the active user ``user_id`` if the session still matches their password."""
+    if not user_id.isdigit() or len(user_id) > 10:
         return None
     user = db.session.get(User, int(user_id))
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active:
+        return None
+    stored = session.get(SESSION_AUTH_KEY) if has_request_context() else None
+    if stored is not None and not hmac.compare_digest(str(stored), session_auth_hash(user)):
+        return None  # the password changed since this session began
+    return user
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -54,15 +84,25 @@ def authenticate(phone_no: str, password: str) -> User | None:
     return user
 
 
+def renew_session(user: User, remember: bool) -> None:
+    """Put ``user`` on a fresh session bound to their current password."""
+    session.clear()
+    # "Remember me" keeps the signed session cookie for PERMANENT_SESSION_LIFETIME
+    # instead of until the browser closes; one cookie, ended by a password change.
+    session.permanent = remember
+    login_user(user)
+    session[SESSION_AUTH_KEY] = session_auth_hash(user)
+
+
 def start_session(user: User, remember: bool = False) -> None:
     """Log ``user`` in on a fresh session (no fixation) and record the time."""
-    session.clear()
-    login_user(user, remember=remember)
+    renew_session(user, remember)
     user.last_login = utcnow()
     db.session.commit()
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@csrf.exempt  # LoginForm runs the CSRF check itself and explains a failure on the form
 def login() -> str | Response:
     next_url = safe_next(request.args.get("next"), url_for("blog.index"))
     if current_user.is_authenticated:

@@ -1,0 +1,121 @@
+"""Forms for writing blogs: the editor and the delete confirmation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from wtforms import (
+    Field,
+    RadioField,
+    SelectChoice,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+
+from ..extensions import db
+from ..forms import SiteForm, plain_text, single_line, strip_text
+from ..models import STATUS_DRAFT, STATUS_PUBLISHED, TITLE_MAX, Blog
+from ..normalize import validate_http_url
+
+CONTENT_MAX = 100_000  # about 15,000 words; the request limit stops anything far bigger
+TAG_NAME_MAX = 50  # Tag.name is String(50)
+TAGS_MAX = 10
+
+
+def normalize_newlines(value: Any) -> Any:
+    """Store line breaks as ``\\n`` whatever the browser sent."""
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
+def parse_tags(raw: str) -> list[str]:
+    """Split comma-separated tags: trimmed, de-duplicated ignoring case, first spelling wins."""
+    names: dict[str, str] = {}
+    for part in raw.split(","):
+        name = " ".join(part.split()).lstrip("#").strip()
+        if not name:
+            continue
+        if len(name) > TAG_NAME_MAX:
+            raise ValueError(f"A tag is at most {TAG_NAME_MAX} characters: “{name[:20]}…”.")
+        names.setdefault(name.casefold(), name)
+    if len(names) > TAGS_MAX:
+        raise ValueError(f"Use at most {TAGS_MAX} tags.")
+    return list(names.values())
+
+
+def http_url(form: SiteForm, field: Field) -> None:
+    """Accept only absolute http(s) links (no ``javascript:``, ``data:`` or paths)."""
+    try:
+        field.data = validate_http_url(field.data)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+
+
+class BlogForm(SiteForm):
+    title = StringField(
+        "Title",
+        filters=[strip_text],
+        validators=[
+            DataRequired(message="Give your blog a title."),
+            Length(max=TITLE_MAX, message=f"A title is at most {TITLE_MAX} characters."),
+            single_line,
+        ],
+    )
+    content = TextAreaField(
+        "Content",
+        filters=[normalize_newlines],
+        validators=[
+            DataRequired(message="Write something before you save."),
+            Length(max=CONTENT_MAX, message=f"A blog is at most {CONTENT_MAX:,} characters."),
+            plain_text,
+        ],
+        description="Markdown: **bold**, _italic_, [a link](https://example.com), lists, "
+        "`code`. HTML is limited to safe tags.",
+    )
+    tags = StringField(
+        "Tags",
+        filters=[strip_text],
+        validators=[Length(max=1000), single_line],
+        description=f"Separated by commas, for example: travel, japan. At most {TAGS_MAX}.",
+    )
+    cover_image = URLField(
+        "Cover image link (optional)",
+        filters=[strip_text],
+        validators=[Optional(), http_url],
+        description="An https:// link to an image shown above the blog.",
+    )
+    status = RadioField(
+        "Status",
+        choices=[
+            SelectChoice(STATUS_DRAFT, "Draft: only you can see it"),
+            SelectChoice(STATUS_PUBLISHED, "Published: everyone can read it"),
+        ],
+        default=STATUS_DRAFT,  # what the editor offers; a POST must say which it wants
+        validators=[InputRequired(message="Choose draft or published.")],
+    )
+    preview = SubmitField("Preview")
+
+    def __init__(self, *args: Any, blog_id: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.blog_id = blog_id
+        self.tag_names: list[str] = []
+
+    def validate_title(self, field: Field) -> None:
+        same = select(Blog.id).where(func.lower(Blog.title) == (field.data or "").lower())
+        if self.blog_id is not None:
+            same = same.where(Blog.id != self.blog_id)
+        if db.session.scalar(same.limit(1)) is not None:
+            raise ValidationError("A blog with this title already exists; choose another.")
+
+    def validate_tags(self, field: Field) -> None:
+        try:
+            self.tag_names = parse_tags(field.data or "")
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+
+class DeleteForm(SiteForm):
+    """Nothing to fill in: the form carries the CSRF token of the confirmation."""
