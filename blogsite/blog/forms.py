@@ -66,6 +66,7 @@ class BlogForm(SiteForm):
     )
     content = TextAreaField(
         "Content",
+        id="blog-content",  # the layout's <main> is already id="content"
         filters=[normalize_newlines],
         validators=[
             DataRequired(message="Write something before you save."),
