@@ -8,7 +8,7 @@ from flask import current_app
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from wtforms import Field
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation
 
 from .extensions import csrf
 
@@ -25,16 +25,18 @@ def strip_text(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
 
 
+# Both stop the field's checks: later ones (database look-ups) must never see a NUL byte,
+# which PostgreSQL refuses with an error rather than an answer.
 def single_line(form: FlaskForm, field: Field) -> None:
-    """Reject control characters (a NUL byte would be a database error, not an answer)."""
+    """Reject control characters: a one-line field holds none."""
     if field.data and CONTROL_CHARACTERS.intersection(field.data):
-        raise ValidationError("Use letters, digits and punctuation only, on one line.")
+        raise StopValidation("Use letters, digits and punctuation only, on one line.")
 
 
 def plain_text(form: FlaskForm, field: Field) -> None:
     """Reject control characters other than tabs and line breaks."""
     if field.data and TEXT_CONTROL_CHARACTERS.intersection(field.data):
-        raise ValidationError("The text contains control characters; remove them.")
+        raise StopValidation("The text contains control characters; remove them.")
 
 
 class SiteForm(FlaskForm):

@@ -114,34 +114,35 @@ def test_slugs_are_unique_avoid_fixed_routes_and_survive_a_new_title(app, client
     assert client.get("/blog/new").status_code == 200  # still the editor
 
 
-@pytest.mark.parametrize(
-    ("fields", "message"),
-    [({"title": ""}, "Give your blog a title."),
-     ({"title": "   "}, "Give your blog a title."),
-     ({"title": "x" * 101}, "A title is at most 100 characters."),
-     ({"title": "Tab\there"}, "Use letters, digits and punctuation only, on one line."),
-     ({"title": "Older one"}, "A blog with this title already exists; choose another."),
-     ({"title": "OLDER ONE"}, "A blog with this title already exists; choose another."),
-     ({"content": ""}, "Write something before you save."),
-     ({"content": " \n\t "}, "Write something before you save."),
-     ({"content": "nul \x00 byte"}, "The text contains control characters; remove them."),
-     ({"content": "x" * 100_001}, "A blog is at most 100,000 characters."),
-     ({"cover_image": "javascript:alert(1)"}, "The image link must start with http:// or https://."),
-     ({"cover_image": "ftp://img.example/a.png"}, "The image link must start with http:// or https://."),
-     ({"cover_image": "/static/a.png"}, "The image link must start with http:// or https://."),
-     ({"tags": ",".join(f"t{n}" for n in range(11))}, "Use at most 10 tags."),
-     ({"tags": "y" * 51}, "A tag is at most 50 characters: “yyyyyyyyyyyyyyyyyyyy…”."),
-     ({"status": "secret"}, "Not a valid choice."),
-     ({"status": None}, "Choose draft or published.")],
-)  # fmt: skip
-def test_bad_blogs_come_back_with_the_reason(app, client, writer, make_blog, fields, message):
+BAD_BLOGS = [
+    ({"title": ""}, "Give your blog a title."),
+    ({"title": "   "}, "Give your blog a title."),
+    ({"title": "x" * 101}, "A title is at most 100 characters."),
+    ({"title": "Tab\there"}, "Use letters, digits and punctuation only, on one line."),
+    ({"title": "nul\x00"}, "Use letters, digits and punctuation only, on one line."),
+    ({"title": "Older one"}, "A blog with this title already exists; choose another."),
+    ({"title": "OLDER ONE"}, "A blog with this title already exists; choose another."),
+    ({"content": ""}, "Write something before you save."),
+    ({"content": " \n\t "}, "Write something before you save."),
+    ({"content": "nul \x00 byte"}, "The text contains control characters; remove them."),
+    ({"content": "x" * 100_001}, "A blog is at most 100,000 characters."),
+    ({"cover_image": "javascript:alert(1)"}, "The image link must start with http:// or https://."),
+    ({"cover_image": "ftp://img.example/a.png"}, "The image link must start with http:// or https://."),
+    ({"cover_image": "/static/a.png"}, "The image link must start with http:// or https://."),
+    ({"tags": ",".join(f"t{n}" for n in range(11))}, "Use at most 10 tags."),
+    ({"tags": "y" * 51}, "A tag is at most 50 characters: “yyyyyyyyyyyyyyyyyyyy…”."),
+    ({"status": "secret"}, "Not a valid choice."),
+    ({"status": None}, "Choose draft or published."),
+]  # fmt: skip
+
+
+def test_bad_blogs_come_back_with_the_reason(app, client, writer, make_blog):
     make_blog("Older one")
-    data = {
-        k: v for k, v in blog_form(**{"tags": "brand new tag"} | fields).items() if v is not None
-    }
-    response = client.post("/blog/new", data=data)
-    assert response.status_code == 200
-    assert message in errors(response)
+    for fields, message in BAD_BLOGS:  # one login for all cases: hashing is slow on purpose
+        form = blog_form(**{"tags": "brand new tag"} | fields)
+        response = client.post("/blog/new", data={k: v for k, v in form.items() if v is not None})
+        assert response.status_code == 200, fields
+        assert message in errors(response), fields
     assert len(rows(app, Blog)) == 1 and rows(app, Tag) == []  # nothing half-saved
 
 

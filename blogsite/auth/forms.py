@@ -35,7 +35,12 @@ def email_field() -> EmailField:
     return EmailField(
         "E-mail (optional)",
         filters=[strip_text],
-        validators=[Optional(), Length(max=254), Email(message="Enter a valid e-mail address.")],
+        validators=[
+            Optional(),
+            Length(max=254),
+            single_line,
+            Email(message="Enter a valid e-mail address."),
+        ],
     )
 
 
@@ -51,7 +56,7 @@ class RegisterForm(SiteForm):
     phone_no = StringField(
         "Phone number",
         filters=[strip_text],
-        validators=[DataRequired(message="Enter your phone number."), Length(max=32)],
+        validators=[DataRequired(message="Enter your phone number."), Length(max=32), single_line],
         description="With the country code, for example +81 90 1234 5678. You log in with it.",
     )
     name = name_field()
@@ -70,6 +75,8 @@ class RegisterForm(SiteForm):
     )
 
     def validate_phone_no(self, field: Field) -> None:
+        if field.errors:
+            return
         try:
             phone = normalize_phone(field.data)
         except ValueError as error:
@@ -78,7 +85,7 @@ class RegisterForm(SiteForm):
             raise ValidationError("An account with this phone number already exists.")
 
     def validate_email(self, field: Field) -> None:
-        if email_taken(field.data):
+        if not field.errors and email_taken(field.data):
             raise ValidationError("An account with this e-mail address already exists.")
 
     def validate_password(self, field: Field) -> None:
@@ -97,7 +104,7 @@ class ProfileForm(SiteForm):
 
     def validate_email(self, field: Field) -> None:
         own = (current_user.email or "").lower()
-        if (field.data or "").lower() != own and email_taken(field.data):
+        if not field.errors and (field.data or "").lower() != own and email_taken(field.data):
             raise ValidationError("An account with this e-mail address already exists.")
 
 

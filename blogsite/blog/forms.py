@@ -105,6 +105,8 @@ class BlogForm(SiteForm):
         self.tag_names: list[str] = []
 
     def validate_title(self, field: Field) -> None:
+        if field.errors:
+            return
         same = select(Blog.id).where(func.lower(Blog.title) == (field.data or "").lower())
         if self.blog_id is not None:
             same = same.where(Blog.id != self.blog_id)
