@@ -1,4 +1,4 @@
-"""Accounts: register, log in, log out, the account page and the session cookie."""
+"""Accounts: register, log in with a phone number, and the account page."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import re
 import time
 
 import pytest
+from sqlalchemy import event, insert
 
 from blogsite.auth.views import LOGIN_FAILED
 from blogsite.extensions import db
@@ -186,3 +187,20 @@ def test_account_changes_name_and_email(app, client, auth, make_user):
                                               "profile-email": "HANAKO@example.com",
                                               "profile-save_profile": "y"})  # fmt: skip
     assert same.status_code == 302  # one's own address is not "taken"
+
+
+def test_register_race_for_the_same_number_saves_nothing(app, client):
+    """Someone registers the number between our check and our insert."""
+
+    def competitor(session, flush_context, instances):
+        with db.engine.begin() as conn:
+            conn.execute(insert(User).values(phone_no="+819012345678", password_hash="x"))
+
+    with app.app_context():
+        event.listen(db.session, "before_flush", competitor, once=True)
+        response = register(client)
+    assert response.status_code == 200
+    assert "Someone else just registered this phone number" in response.get_data(as_text=True)
+    assert [u.password_hash for u in users(app)] == ["x"]
+    with app.app_context():
+        assert db.session.scalar(db.select(Author)) is None  # no orphaned author either

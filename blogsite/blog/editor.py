@@ -137,6 +137,7 @@ def preview_of(form: BlogForm) -> Markup | None:
 
 
 def saved_message(blog: Blog, created: bool) -> str:
+    """Say what a save did, in the words of its status."""
     if blog.status == STATUS_PUBLISHED:
         return "Your blog is published." if created else "Your changes are saved and published."
     return "Your draft is saved; only you can see it."
