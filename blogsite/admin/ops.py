@@ -12,7 +12,7 @@ from flask_admin import expose
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import IntegerField, StringField, ValidationError
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from .. import caching, throttling
 from ..extensions import db
@@ -39,7 +39,7 @@ def valid_ip(form: Any, field: Any) -> None:
 
 
 class InvalidateAuthorForm(AdminForm):
-    author_id = IntegerField("Author id", validators=[DataRequired(), NumberRange(1, MAX_ID)])
+    author_id = IntegerField("Author id", validators=[InputRequired(), NumberRange(1, MAX_ID)])
 
 
 class InvalidateAllForm(AdminForm):

@@ -1,0 +1,60 @@
+"""Staff log in to the console in a real browser, write a blog with two tags, and see it live."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..conftest import DEFAULT_PASSWORD
+
+STAFF_PHONE = "+819022220000"
+BLOG_LIST = re.compile(r"/admin/blogs/(\?.*)?$")
+
+
+def pick(page: Any, field: str, text: str, multiple: bool = False) -> None:
+    """Choose ``text`` in one of flask-admin's search-as-you-type (select2) fields."""
+    container = page.locator(f"#s2id_{field}")
+    if multiple:
+        box = container.locator("input.select2-input")
+        box.click()
+    else:
+        container.click()
+        box = page.locator(".select2-drop-active input.select2-input")
+    box.press_sequentially(text)
+    page.locator(".select2-drop-active .select2-result-label", has_text=text).first.click()
+
+
+def test_staff_write_a_blog_with_two_tags_in_the_console(page, runner, make_user):
+    assert runner.invoke(args=["seed"]).exit_code == 0  # authors test, test2; tags tag1, tag2
+    make_user(STAFF_PHONE, name="Editor", is_staff=True)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    page.goto("/admin/blogs/")
+    assert page.url.endswith("/admin/login/?next=/admin/blogs/")
+    page.get_by_label("Phone number").fill("+81 90 2222 0000")
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(BLOG_LIST)
+
+    page.get_by_role("link", name="Create", exact=True).click()
+    page.get_by_label("Title").fill("Written in the console")
+    pick(page, "author", "test2")
+    pick(page, "tags", "tag1", multiple=True)
+    pick(page, "tags", "tag2", multiple=True)
+    page.get_by_label("Content").fill("Made with **two** tags.")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.wait_for_url(BLOG_LIST)
+    assert "Record was successfully created." in page.content()
+
+    page.goto("/")
+    page.get_by_role("link", name="Written in the console").click()
+    assert page.locator("h1").inner_text() == "Written in the console"
+    body = page.locator("main").inner_text()
+    assert "#tag1" in body and "#tag2" in body and "test2" in body
+
+    page.goto("/admin/audit/")
+    row = page.locator("tr", has_text="Written in the console")
+    assert "created" in row.inner_text() and "Editor" in row.inner_text()
+    assert "tags" in row.inner_text()
+    assert errors == []
