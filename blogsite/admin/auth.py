@@ -55,6 +55,11 @@ def reject_nul_bytes() -> None:
 class StaffOnly:
     """Mixin for views that every staff member may use."""
 
+    @property
+    def extra_js(self) -> list[str]:
+        # Confirmation dialogs and toggles without inline handlers (see static/js/admin.js).
+        return [url_for("static", filename="js/admin.js")]
+
     def is_accessible(self) -> bool:
         return is_staff()
 
