@@ -1,0 +1,47 @@
+"""The admin console: flask-admin for staff at ``/admin/``, built per application."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+
+from .. import caching, security, throttling
+from .audit import AuditEntry
+from .auth import ConsoleHome, reject_nul_bytes
+from .ops import CACHE_API, THROTTLE_API, CacheView, ThrottlingView, provides
+from .users import UserView
+from .views import AuditView, AuthorView, BlogView, CoverImageView, TagView
+
+__all__ = ["AuditEntry", "init_app"]
+
+
+def init_app(app: Flask) -> Admin:
+    """Build the console for ``app`` (never at import: each app needs its own views)."""
+    admin = Admin(
+        app,
+        name=f"{app.config['SITE_NAME']} admin",
+        url="/admin",
+        index_view=ConsoleHome(name="Home", url="/admin", endpoint="admin"),
+        theme=Bootstrap4Theme(base_template="admin/site_base.html", fluid=True),
+        # The production issue's Content-Security-Policy may hand out a nonce.
+        csp_nonce_generator=getattr(security, "csp_nonce", None),
+    )
+    app.before_request(reject_nul_bytes)
+    # Endpoints carry an ``admin_`` prefix: "blog" and "auth" are the site's blueprints.
+    admin.add_view(BlogView(name="Blogs", endpoint="admin_blogs", url="/admin/blogs"))
+    admin.add_view(AuthorView(name="Authors", endpoint="admin_authors", url="/admin/authors"))
+    admin.add_view(TagView(name="Tags", endpoint="admin_tags", url="/admin/tags"))
+    admin.add_view(
+        CoverImageView(name="Cover images", endpoint="admin_covers", url="/admin/cover-images")
+    )
+    admin.add_view(UserView(name="Users", endpoint="admin_users", url="/admin/users"))
+    admin.add_view(AuditView(name="Audit log", endpoint="admin_audit", url="/admin/audit"))
+    # The cache and throttling issues provide these functions; until then, no page.
+    if provides(caching, CACHE_API):
+        admin.add_view(CacheView(name="Cache", endpoint="admin_cache", url="/admin/cache"))
+    if provides(throttling, THROTTLE_API):
+        admin.add_view(
+            ThrottlingView(name="Throttling", endpoint="admin_throttling", url="/admin/throttling")
+        )
+    return admin

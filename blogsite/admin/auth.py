@@ -1,0 +1,115 @@
+"""Who may use the console: its own login and logout, and the access checks of every view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, request, session, url_for
+from flask_admin import AdminIndexView, BaseView, expose
+from flask_login import current_user, logout_user
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from ..auth.views import authenticate, safe_next, start_session
+from ..extensions import db
+from .audit import AuditEntry
+from .forms import AdminForm
+
+LOGIN_FAILED = "Please enter the correct phone number and password for a staff account."
+RECENT_ACTIONS = 10
+PUBLIC_VIEWS = frozenset({"login_view", "logout_view"})
+
+
+class LoginForm(AdminForm):
+    phone_no = StringField("Phone number", validators=[DataRequired(), Length(max=32)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+
+
+def is_staff() -> bool:
+    return bool(current_user.is_authenticated and current_user.is_staff)
+
+
+def is_superuser() -> bool:
+    return bool(current_user.is_authenticated and current_user.is_superuser)
+
+
+def deny() -> Response:
+    """Send visitors to the console's login page; refuse logged-in non-staff."""
+    if current_user.is_authenticated:
+        abort(403)
+    # Only a GET is worth coming back to; a POST replayed after login would be a 405.
+    target = request.full_path.rstrip("?") if request.method == "GET" else None
+    return redirect(url_for("admin.login_view", next=target))
+
+
+def reject_nul_bytes() -> None:
+    """Answer 400 to console requests carrying NUL bytes (PostgreSQL text cannot hold them)."""
+    if request.path.startswith("/admin/"):
+        values = [*request.args.values(), *request.form.values()]
+        if any("\x00" in value for value in values):
+            abort(400, description="The request contains a NUL character.")
+
+
+class StaffOnly:
+    """Mixin for views that every staff member may use."""
+
+    @property
+    def extra_js(self) -> list[str]:
+        # Confirmation dialogs and toggles without inline handlers (see static/js/admin.js).
+        return [url_for("static", filename="js/admin.js")]
+
+    def is_accessible(self) -> bool:
+        return is_staff()
+
+    def inaccessible_callback(self, name: str, **kwargs: Any) -> Response:
+        return deny()
+
+
+class SuperuserOnly(StaffOnly):
+    """Mixin for views that only superusers may use (other staff get a 403)."""
+
+    def is_accessible(self) -> bool:
+        return is_superuser()
+
+
+class StaffPage(StaffOnly, BaseView):
+    """A plain console page for staff."""
+
+
+class ConsoleHome(StaffOnly, AdminIndexView):
+    """The console's front page (recent actions), its login and its logout."""
+
+    def _handle_view(self, name: str, **kwargs: Any) -> Any:
+        if name in PUBLIC_VIEWS:
+            return None  # the login page must open for anonymous visitors
+        return super()._handle_view(name, **kwargs)
+
+    @expose("/")
+    def index(self) -> str:
+        entries = db.session.scalars(
+            select(AuditEntry).order_by(AuditEntry.id.desc()).limit(RECENT_ACTIONS)
+        ).all()
+        return self.render("admin/dashboard.html", entries=entries)
+
+    @expose("/login/", methods=("GET", "POST"))
+    def login_view(self) -> str | Response:
+        next_url = safe_next(request.args.get("next"), url_for("admin.index"))
+        if is_staff():
+            return redirect(next_url)
+        form = LoginForm()
+        if form.validate_on_submit():
+            user = authenticate(form.phone_no.data or "", form.password.data or "")
+            if user is not None and user.is_staff:
+                start_session(user)
+                return redirect(next_url)
+            form.password.errors.append(LOGIN_FAILED)
+        return self.render("admin/login.html", form=form)
+
+    @expose("/logout/", methods=("POST",))
+    def logout_view(self) -> Response:
+        logout_user()
+        session.clear()
+        flash("You are logged out.", "success")
+        return redirect(url_for("admin.login_view"))

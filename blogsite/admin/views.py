@@ -1,0 +1,220 @@
+"""Model views for the blog: blogs, authors, tags, cover images, and the audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash
+from flask_admin.actions import action
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, FilterLike
+from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from wtforms import Form, SelectField, StringField, ValidationError
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
+
+from ..extensions import db
+from ..models import STATUS_DRAFT, STATUS_PUBLISHED, Author, Blog, CoverImage, Tag, User
+from ..normalize import slugify
+from . import audit
+from .base import SecuredModelView
+from .forms import (
+    EMAIL,
+    SLUG,
+    IdLoader,
+    email_filter,
+    http_url,
+    newline_filter,
+    parse_id,
+    strip_filter,
+)
+
+STATUS_CHOICES = [(STATUS_PUBLISHED, "Published"), (STATUS_DRAFT, "Draft")]
+DATES = {"created_at": "Created", "updated_at": "Updated"}
+OBJECT_TYPES = [(m.__name__, m.__name__) for m in (Blog, Author, Tag, CoverImage, User)]
+
+
+def unique_slug(model: Any, text: str, max_length: int, own_id: int | None) -> str:
+    """Return a slug of ``text`` no other row of ``model`` uses (``-2``, ``-3``... if needed)."""
+    base = slugify(text, max_length - 4)
+    slug, number = base, 1
+    while db.session.scalar(select(model.id).where(model.slug == slug, model.id != own_id)):
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
+
+
+def slug_field(max_length: int, source: str) -> StringField:
+    return StringField(
+        "Slug",
+        validators=[*SLUG, Length(max=max_length)],
+        filters=[strip_filter],
+        description=f"Part of the address; left empty, it is made from the {source}.",
+    )
+
+
+class TagFilter(BaseSQLAFilter):
+    """Blogs carrying the tag of this name (EXISTS, so no blog is listed twice)."""
+
+    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
+        return query.filter(Blog.tags.any(Tag.name == value))
+
+    def operation(self) -> str:
+        return "is"
+
+
+def cover_not_taken(form: Any, field: Any) -> None:
+    """Refuse a cover image that another blog shows (the ORM would silently move it)."""
+    cover, own = field.data, getattr(form._obj, "id", None)
+    if cover is not None and cover.blog is not None and cover.blog.id != own:
+        raise ValidationError(f"This image is already the cover of “{cover.blog.title}”.")
+
+
+def tag_names(view: Any, context: Any, model: Blog, name: str) -> str:
+    return ", ".join(tag.name for tag in model.tags)
+
+
+def cover_link(view: Any, context: Any, model: Blog, name: str) -> Markup | str:
+    if model.cover_image is None:
+        return ""
+    link = model.cover_image.image_link
+    return Markup('<a href="{}" rel="noopener noreferrer">{}</a>').format(link, link[:60])
+
+
+class BlogView(SecuredModelView):
+    column_list = ["title", "author", "cover_image", "tags", "status", *DATES]
+    column_labels = {"cover_image": "Cover image", **DATES}
+    column_formatters = {"tags": tag_names, "cover_image": cover_link}
+    column_searchable_list = ["title", "content"]
+    column_filters = [
+        FilterLike("author.name", "Author"),
+        TagFilter(Blog.id, "Tag"),
+        FilterEqual(Blog.status, "Status", options=STATUS_CHOICES),
+    ]
+    column_sortable_list = ["title", ("author", "author.name"), "status", *DATES]
+    column_default_sort = ("created_at", True)
+    # author and cover are joined into the list query; tags come in one IN query.
+    column_select_related_list = [Blog.author, Blog.cover_image]
+
+    form_columns = ["title", "slug", "author", "status", "tags", "cover_image", "content"]
+    form_extra_fields = {"slug": slug_field(110, "title")}
+    form_overrides = {"status": SelectField}
+    form_args = {
+        "title": {"filters": [strip_filter]},
+        "content": {"filters": [newline_filter]},
+        "cover_image": {"validators": [cover_not_taken]},
+        "status": {"choices": [SelectChoice(value, label) for value, label in STATUS_CHOICES]},
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        # Searched as you type: a select of every author would not scale to a big site.
+        self.form_ajax_refs = {
+            "author": IdLoader("author", Author, fields=["name"], order_by="name",
+                               placeholder="Type an author's name"),
+            "tags": IdLoader("tags", Tag, fields=["name"], order_by="name",
+                             placeholder="Type tag names"),
+            "cover_image": IdLoader("cover_image", CoverImage, fields=["image_link"],
+                                    placeholder="Type part of the image link"),
+        }  # fmt: skip
+        super().__init__(Blog, **kwargs)
+
+    def get_query(self) -> Any:
+        return super().get_query().options(selectinload(Blog.tags))
+
+    @action("publish", "Publish", "Publish the selected blogs?")
+    def action_publish(self, ids: list[str]) -> None:
+        self.set_status(ids, STATUS_PUBLISHED)
+
+    @action("draft", "Make draft", "Take the selected blogs off the site?")
+    def action_draft(self, ids: list[str]) -> None:
+        self.set_status(ids, STATUS_DRAFT)
+
+    def set_status(self, ids: list[str], status: str) -> None:
+        """Give the selected blogs ``status``, audited, in one transaction."""
+        numbers = [number for number in map(parse_id, ids) if number is not None]
+        blogs = db.session.scalars(select(Blog).where(Blog.id.in_(numbers))).all()
+        changed = [blog for blog in blogs if blog.status != status]
+        for blog in changed:
+            blog.status = status
+            audit.record_change(blog, created=False)
+        db.session.commit()
+        flash(f"{len(changed)} blog(s) now {status}.", "success")
+
+    def prepare_model(self, form: Form, model: Any, is_created: bool) -> None:
+        if not model.slug:
+            model.slug = unique_slug(Blog, model.title, 110, model.id)
+
+
+class AuthorView(SecuredModelView):
+    column_list = ["name", "email"]
+    column_searchable_list = ["name", "email"]
+    column_sortable_list = ["name", "email"]
+    column_default_sort = "name"
+    form_columns = ["name", "email", "bio"]
+    form_args = {
+        "name": {"filters": [strip_filter]},
+        "email": {"filters": [email_filter], "validators": [Optional(), EMAIL]},
+        "bio": {"filters": [newline_filter]},
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(Author, **kwargs)
+
+
+class TagView(SecuredModelView):
+    column_list = ["name", "slug", *DATES]
+    column_labels = DATES
+    column_searchable_list = ["name"]
+    column_sortable_list = ["name", "slug", *DATES]
+    column_default_sort = "name"
+    form_columns = ["name", "slug"]
+    form_extra_fields = {"slug": slug_field(60, "name")}
+    form_args = {"name": {"filters": [strip_filter]}}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(Tag, **kwargs)
+
+    def prepare_model(self, form: Form, model: Any, is_created: bool) -> None:
+        if not model.slug:
+            model.slug = unique_slug(Tag, model.name, 60, model.id)
+
+
+class CoverImageView(SecuredModelView):
+    column_list = ["image_link", "blog", *DATES]
+    column_labels = {"image_link": "Link", **DATES}
+    column_searchable_list = ["image_link"]
+    column_sortable_list = ["image_link", *DATES]
+    column_default_sort = ("created_at", True)
+    column_select_related_list = [CoverImage.blog]
+    form_columns = ["image_link"]
+    form_args = {"image_link": {"validators": [http_url]}}
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(CoverImage, **kwargs)
+
+
+class AuditView(SecuredModelView):
+    """The audit log: read-only for everyone, superusers included."""
+
+    can_create = False
+    can_edit = False
+    can_delete = False
+    can_view_details = True
+    column_list = [
+        "action_time", "actor", "action", "object_type", "object_id", "object_repr",
+        "changed_fields",
+    ]  # fmt: skip
+    column_labels = {"action_time": "When", "object_repr": "Object", "changed_fields": "Fields"}
+    column_formatters = {"changed_fields": lambda v, c, m, n: ", ".join(m.changed_fields or [])}
+    column_filters = [
+        FilterEqual(audit.AuditEntry.action, "Action", options=[(a, a) for a in audit.ACTIONS]),
+        FilterEqual(audit.AuditEntry.object_type, "Object type", options=OBJECT_TYPES),
+        FilterLike(audit.AuditEntry.actor, "Actor"),
+    ]
+    column_searchable_list = ["object_repr", "actor"]
+    column_sortable_list = ["action_time"]
+    column_default_sort = ("id", True)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(audit.AuditEntry, **kwargs)
