@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from flask.helpers import get_debug_flag
 
 from .config import DEV_SECRET_KEY, ConfigError
 
@@ -72,7 +73,7 @@ def deploy_problems(app: Flask) -> list[str]:
     """Return every reason this app's configuration is unsafe in production."""
     config = app.config
     problems = secret_key_problems(config.get("SECRET_KEY"))
-    if app.debug:
+    if app.debug or get_debug_flag():
         problems.append("Debug mode is on (FLASK_DEBUG): tracebacks and the debugger are exposed.")
     if config.get("TESTING"):
         problems.append("TESTING is on: errors propagate and protections are relaxed.")
