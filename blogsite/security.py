@@ -27,7 +27,8 @@ SITE_CSP = (
 # ('unsafe-hashes'), so injected markup still cannot run script. Its JavaScript widgets
 # (select2, x-editable, the date picker) write style attributes, hence 'unsafe-inline'
 # for styles only; a style cannot run script. Not covered: the "Add" button of inline
-# models (its handler names the field); add such handlers here if the console uses them.
+# models (its handler names the field), and the *_modal dialogs, whose inline script
+# arrives by XHR with another response's nonce: keep flask-admin's modals off.
 ADMIN_INLINE_HANDLERS = (
     "return faHelpers.safeConfirm('Are you sure you want to delete this record?');",
     "return false;",
