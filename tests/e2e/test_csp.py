@@ -43,13 +43,15 @@ def test_site_pages_run_without_violations_and_block_injected_script(page, runne
 
 def test_admin_console_runs_its_scripts_and_handlers_under_its_policy(app, page, runner):
     assert runner.invoke(args=["seed"]).exit_code == 0
-    console = Admin(name="csp", url="/admin", endpoint="csp_admin", csp_nonce_generator=csp_nonce)
+    console = Admin(
+        name="csp", url="/admin/csp", endpoint="csp_admin", csp_nonce_generator=csp_nonce
+    )
     options = {"column_filters": ["title"], "can_delete": True,
                "form_columns": ["title", "author", "tags", "created_at"]}  # fmt: skip
     console.add_view(type("BlogView", (ModelView,), options)(Blog, db, endpoint="csp_blog"))
     console.init_app(app)
     page.add_init_script(RECORD_VIOLATIONS)
-    page.goto("/admin/csp_blog/")
+    page.goto("/admin/csp/csp_blog/")
     assert page.evaluate("typeof window.faHelpers") == "object"  # its JS from 'self' ran
     page.get_by_text("Add Filter").click()  # an inert javascript: link, allowed by hash
     page.locator("a.filter").first.click()  # the filter widget, inserted by script
@@ -65,7 +67,7 @@ def test_admin_console_runs_its_scripts_and_handlers_under_its_policy(app, page,
         assert db.session.scalar(db.select(db.func.count()).select_from(Blog)) == 2  # dismissed
 
     # The edit form's widgets (select2 for tags, the date picker) under the strict styles.
-    page.goto("/admin/csp_blog/edit/?id=1")
+    page.goto("/admin/csp/csp_blog/edit/?id=1")
     page.locator(".select2-choices").first.click()
     assert page.locator(".select2-drop-active").is_visible()
     page.keyboard.press("Escape")
