@@ -19,6 +19,10 @@ DEFAULTS: dict[str, Any] = {
     "FEED_SIZE": 20,
     "SITE_NAME": "blogsite",
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    # Each form field at most 256 KiB and at most 500 fields: a long blog post fits,
+    # a request that would make the parser hold megabytes gets a 413 page.
+    "MAX_FORM_MEMORY_SIZE": 256 * 1024,
+    "MAX_FORM_PARTS": 500,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "REMEMBER_COOKIE_HTTPONLY": True,

@@ -1,23 +1,148 @@
-"""Security headers on every response (completed by the production issue)."""
+"""Security headers on every response, trusted hosts, and a clean answer to a bad Host."""
 
 from __future__ import annotations
 
-from flask import Flask
+import base64
+import hashlib
+import secrets
+from typing import Any
+
+from flask import Flask, current_app, g, jsonify, render_template, request
+from werkzeug.exceptions import SecurityError
 from werkzeug.wrappers import Response
+
+from . import deploy_check
+from .errors import wants_json
+
+# The public site runs no inline script or style at all, so its policy can be strict.
+SITE_CSP = (
+    "default-src 'self'; img-src 'self' https: data:; script-src 'self'; style-src 'self'; "
+    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'self'; object-src 'none'"
+)
+
+# flask-admin's templates carry inline <script> blocks, which get a per-request nonce
+# (pass ``csp_nonce`` to ``Admin(csp_nonce_generator=...)``), and a few inline event
+# handlers, which a nonce cannot cover: they are allowed one by one by hash
+# ('unsafe-hashes'), so injected markup still cannot run script. Its widgets (select2,
+# the date picker, x-editable, filters) style elements through the DOM, which CSP allows,
+# so styles need no 'unsafe-inline' either. Not covered: the "Add" button of inline
+# models (its handler names the field), and the *_modal dialogs, whose inline script
+# arrives by XHR with another response's nonce: keep flask-admin's modals off.
+ADMIN_INLINE_HANDLERS = (
+    "return faHelpers.safeConfirm('Are you sure you want to delete this record?');",
+    "return false;",
+    "javascript:void(0)",  # the inert href of its menu toggles; Chromium checks it too
+)
+ADMIN_ACTION_HANDLER = "return modelActions.execute('{name}');"
+ADMIN_CSP = (
+    "default-src 'self'; img-src 'self' https: data:; "
+    "script-src 'self' 'nonce-{nonce}' 'unsafe-hashes' {hashes}; "
+    "style-src 'self' 'nonce-{nonce}'; font-src 'self' data:; connect-src 'self'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'"
+)
 
 BASE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": (
+        "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+        "microphone=(), payment=(), usb=()"
+    ),
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+DEFAULTS: dict[str, Any] = {
+    "CONTENT_SECURITY_POLICY": SITE_CSP,
+    "ADMIN_CONTENT_SECURITY_POLICY": ADMIN_CSP,
+    "ADMIN_URL_PREFIX": "/admin/",
+    "HSTS_MAX_AGE": 365 * 24 * 3600,  # 0 sends no HSTS header
+    "ALLOWED_HOSTS": None,
 }
 
 
+def csp_hash(source: str) -> str:
+    """Return the CSP source expression ('sha256-...') allowing this exact inline code."""
+    digest = hashlib.sha256(source.encode()).digest()
+    return f"'sha256-{base64.b64encode(digest).decode()}'"
+
+
+def csp_nonce() -> str:
+    """Return this request's CSP nonce (one per request), for flask-admin's inline scripts."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(18)
+    return g.csp_nonce
+
+
+def is_admin_request() -> bool:
+    """Return whether the response comes from the admin console (flask-admin views)."""
+    if request.path.startswith(current_app.config["ADMIN_URL_PREFIX"]):
+        return True
+    blueprint = current_app.blueprints.get(request.blueprint or "")
+    return blueprint is not None and blueprint.import_name.startswith("flask_admin")
+
+
+def admin_handlers() -> list[str]:
+    """Return the inline event handlers flask-admin may render for this request."""
+    handlers = list(ADMIN_INLINE_HANDLERS)
+    view_function = current_app.view_functions.get(request.endpoint or "")
+    view = getattr(view_function, "__self__", None)  # flask-admin routes are bound methods
+    for name, _text in getattr(view, "_actions", None) or []:
+        handlers.append(ADMIN_ACTION_HANDLER.format(name=name))
+    return handlers
+
+
+def content_security_policy() -> str:
+    """Return the policy for the current request: strict for the site, nonced for admin."""
+    config = current_app.config
+    if not is_admin_request():
+        return config["CONTENT_SECURITY_POLICY"]
+    hashes = " ".join(csp_hash(handler) for handler in admin_handlers())
+    return config["ADMIN_CONTENT_SECURITY_POLICY"].format(nonce=csp_nonce(), hashes=hashes)
+
+
 def add_security_headers(response: Response) -> Response:
+    """Add the security headers; a view may set its own value for any of them first."""
     for name, value in BASE_HEADERS.items():
         response.headers.setdefault(name, value)
+    response.headers.setdefault("Content-Security-Policy", content_security_policy())
+    # HSTS over plain HTTP is ignored by browsers and would be wrong behind no TLS.
+    # request.is_secure follows X-Forwarded-Proto only from a trusted proxy.
+    max_age = int(current_app.config["HSTS_MAX_AGE"] or 0)
+    if request.is_secure and max_age > 0:
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={max_age}")
     return response
 
 
+def parse_hosts(value: Any) -> list[str] | None:
+    """Parse ``ALLOWED_HOSTS`` (comma-separated or a list); ``None`` means any host."""
+    if value is None:
+        return None
+    names = [str(name) for name in value] if isinstance(value, list) else str(value).split(",")
+    hosts = [name.strip().lower() for name in names if name.strip()]
+    if not hosts or "*" in hosts:
+        return None
+    return hosts
+
+
+def handle_bad_host(error: SecurityError) -> tuple[Response | str, int]:
+    """Answer 400 to an untrusted or malformed Host without building any URL from it."""
+    # The URL adapter could not be built for this Host, so the usual error page
+    # (whose layout calls url_for) cannot render; this one is self-contained.
+    message = "This site does not answer to that host name."
+    if wants_json():
+        return jsonify(error="Bad Request", status=400, message=message), 400
+    return render_template("errors/bad_host.html", message=message), 400
+
+
 def init_app(app: Flask) -> None:
-    """Add the security headers to every response."""
+    """Add security headers, trusted hosts from ``ALLOWED_HOSTS`` and ``flask check-deploy``."""
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    hosts = parse_hosts(app.config["ALLOWED_HOSTS"])
+    if hosts is not None and app.config.get("TRUSTED_HOSTS") is None:
+        app.config["TRUSTED_HOSTS"] = hosts
     app.after_request(add_security_headers)
+    app.register_error_handler(SecurityError, handle_bad_host)
+    app.cli.add_command(deploy_check.check_deploy_command)

@@ -2,6 +2,7 @@ import logging
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import text
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -9,6 +10,10 @@ config = context.config
 
 # Logging is the application's (one JSON format); alembic.ini's sections are not applied.
 logger = logging.getLogger("alembic.env")
+
+# PostgreSQL advisory lock held while migrating: containers started together
+# (docker compose up --scale web=3) upgrade one at a time instead of colliding.
+MIGRATION_LOCK_ID = 7_284_315_001
 
 
 def get_engine():
@@ -88,6 +93,11 @@ def run_migrations_online():
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Released at commit; the next waiter then finds the schema current.
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID}
+                )
             context.run_migrations()
 
 
