@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from ..extensions import db, login_manager
 from ..models import User, utcnow
 from ..normalize import normalize_phone
+from ..throttling import login_limits, note_failure
 from . import bp
 from .forms import LoginForm
 
@@ -63,6 +64,7 @@ def start_session(user: User, remember: bool = False) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_limits  # failed POSTs only: 5/minute and 20/hour per address, 10/hour per phone
 def login() -> str | Response:
     next_url = safe_next(request.args.get("next"), url_for("blog.index"))
     if current_user.is_authenticated:
@@ -75,6 +77,7 @@ def login() -> str | Response:
             flash("You are logged in.", "success")
             return redirect(next_url)
         form.password.errors.append(LOGIN_FAILED)
+        note_failure()
     return render_template("auth/login.html", form=form)
 
 
