@@ -15,6 +15,7 @@ from redis.exceptions import RedisError
 
 from ..extensions import db, limiter
 from ..models import User
+from ..normalize import normalize_phone
 from .keys import normalize_address, phone_key, user_key
 from .rules import THROTTLES
 from .settings import describe_item
@@ -45,8 +46,13 @@ def client_keys(
             raise ValueError(f"No user has the id {user_id}.")
         # Unlocking a user also clears failed log-ins against their phone number.
         keys += [user_key(user_id), phone_key(user.phone_no)]
-    if phone is not None:
-        keys.append(phone if phone.startswith("phone:") else phone_key(phone))
+    if phone is not None and phone.startswith("phone:"):
+        keys.append(phone)  # a key as ``flask throttle status`` lists it
+    elif phone is not None:
+        try:
+            keys.append(phone_key(normalize_phone(phone)))
+        except ValueError:
+            raise ValueError(f"{phone!r} is not a phone number.") from None
     return keys
 
 

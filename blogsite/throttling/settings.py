@@ -96,12 +96,16 @@ def load_rates(app: Flask) -> dict[str, str | None]:
 
 
 def _number(app: Flask, name: str, minimum: float, kind: type) -> Any:
+    """Return the setting ``name`` as ``kind`` (int or float), at least ``minimum``."""
     value = app.config[name]
-    if isinstance(value, str) and value.strip().replace(".", "", 1).isdigit():
-        value = kind(value)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
-        raise ConfigError(f"BLOGSITE_{name} must be a number of at least {minimum}; got {value!r}.")
-    return kind(value)
+    try:
+        number = kind(value) if isinstance(value, str | int | float) else None
+    except ValueError:
+        number = None
+    if isinstance(value, bool) or number is None or number < minimum or number != float(value):
+        what = "a whole number" if kind is int else "a number"
+        raise ConfigError(f"BLOGSITE_{name} must be {what} of at least {minimum}; got {value!r}.")
+    return number
 
 
 def load_settings(app: Flask) -> None:
