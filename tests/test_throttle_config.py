@@ -22,10 +22,12 @@ def test_defaults_are_drf_names_and_rates(monkeypatch):
 
 
 def test_environment_rates_merge_with_the_defaults(monkeypatch):
-    monkeypatch.setenv("BLOGSITE_THROTTLE_RATES", '{"anon": "3/minute", "user": "10/d"}')
+    rates = '{"anon": "3/minute", "user": "10/d", "login": "2/min;9/hr"}'
+    monkeypatch.setenv("BLOGSITE_THROTTLE_RATES", rates)
     rates = create_app(BASE).config["THROTTLE_RATES"]
     assert rates["anon"] == "3/minute"
-    assert rates["user"] == "10/day"  # DRF reads the first letter of the period
+    assert rates["user"] == "10/day"  # DRF's short forms
+    assert rates["login"] == "2/minute;9/hour"
     assert rates["blog_limit"] == DEFAULT_RATES["blog_limit"]
 
 
@@ -35,6 +37,7 @@ def test_environment_rates_merge_with_the_defaults(monkeypatch):
      ('["anon"]', "must be a JSON object"),
      ('{"anon": "lots"}', "the rate of 'anon' is 'lots', which is not a rate"),
      ('{"anon": "100/fortnight"}', "the rate of 'anon'"),
+     ('{"anon": "100/dya"}', "the rate of 'anon'"),
      ('{"anon": 100}', "the rate of 'anon' is 100"),
      ('{"anon": "0/day"}', "allow at least 1 request"),
      ('{"anno": "1/day"}', "unknown throttles ['anno']")],

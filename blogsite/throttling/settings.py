@@ -32,7 +32,9 @@ DEFAULTS: dict[str, Any] = {
 }
 RATES_EXAMPLE = '{"anon": "100/day", "user": "1000/day", "blog_limit": "1000/day"}'
 _DRF_RATE = re.compile(r"^\s*(\d+)\s*/\s*([a-zA-Z]+)\s*$")
-_DRF_UNITS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
+# DRF reads only the first letter of the period; accept its usual short forms, not typos.
+_DRF_UNITS = {"s": "second", "sec": "second", "m": "minute", "min": "minute",
+              "h": "hour", "hr": "hour", "d": "day"}  # fmt: skip
 
 
 def parse_rate(name: str, value: Any) -> str | None:
@@ -48,9 +50,8 @@ def parse_rate(name: str, value: Any) -> str | None:
         try:
             items = parse_many(part)
         except ValueError:
-            # DRF reads only the first letter of the period: "100/d", "10/min", "5/sec".
-            match = _DRF_RATE.match(part)
-            unit = _DRF_UNITS.get(match[2][0].lower()) if match else None
+            match = _DRF_RATE.match(part)  # "100/d", "10/min", "5/sec"
+            unit = _DRF_UNITS.get(match[2].lower()) if match else None
             if match is None or unit is None:
                 raise ConfigError(
                     f'{problem}; write it like "100/day" or "5/minute;20/hour" '
