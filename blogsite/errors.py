@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, jsonify, make_response, render_template, request
 from jinja2 import TemplateNotFound
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -17,15 +19,15 @@ def wants_json() -> bool:
     return best == "application/json"
 
 
-def render_error(error: HTTPException) -> tuple[Response | str, int]:
-    """Render ``error`` as a page (or JSON) with its status code."""
+def render_error(error: HTTPException, **context: Any) -> tuple[Response | str, int]:
+    """Render ``error`` as a page (or JSON) with its status code and extra ``context``."""
     code = error.code or 500
     if wants_json():
-        return jsonify(error=error.name, status=code, message=error.description), code
+        return jsonify(error=error.name, status=code, message=error.description, **context), code
     try:
-        body = render_template(f"errors/{code}.html", error=error)
+        body = render_template(f"errors/{code}.html", error=error, **context)
     except TemplateNotFound:
-        body = render_template("errors/error.html", error=error)
+        body = render_template("errors/error.html", error=error, **context)
     return body, code
 
 

@@ -62,6 +62,8 @@ def app_config(database_url: str) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": None,
+        # Each test counts in its own throttle budgets, even on a shared Redis.
+        "THROTTLE_KEY_PREFIX": f"test-throttle-{uuid.uuid4().hex}",
     }
 
 

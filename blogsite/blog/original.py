@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort, current_app, render_template, request
 
-from . import queries
-from .views import MAX_ID
+from ..throttling import anon_throttle, describe_rate, scoped_throttle, user_throttle
+from . import bp, queries
+from .views import MAX_ID, check_page_exists, page_arg
 
 
 def author_id_arg() -> int:
@@ -28,3 +29,42 @@ def author_id_arg() -> int:
 
 
 # --- Throttling issue: /blog/blogs_anon_view/, blogs_user_view/, blogs_scoped_view/ -----
+# Each lists all published blogs, paginated, behind one of DRF's throttles; the limit is
+# checked before the page cache answers (see blogsite/throttling/rules.py).
+THROTTLE_PAGES = {
+    "blog.blogs_anon_view": ("anon", "Anonymous throttle",
+                             "per address; logged-in readers skip it"),
+    "blog.blogs_user_view": ("user", "User throttle", "per user, or per address when logged out"),
+    "blog.blogs_scoped_view": ("blog_limit", "Scoped throttle: blog_limit",
+                               "shared by every page in the scope, per user or address"),
+}  # fmt: skip
+
+
+def throttled_listing(endpoint: str) -> str:
+    """Render every published blog (title, author, date) for one of the throttle pages."""
+    throttle, heading, keyed = THROTTLE_PAGES[endpoint]
+    listing = queries.home_page(page_arg())
+    check_page_exists(listing)
+    rate = describe_rate(current_app.config["THROTTLE_RATES"][throttle])
+    return render_template(
+        "blog/throttled.html", listing=listing, endpoint=endpoint, heading=heading,
+        rate=rate, keyed=keyed,
+    )  # fmt: skip
+
+
+@bp.get("/blog/blogs_anon_view/")
+@anon_throttle
+def blogs_anon_view() -> str:
+    return throttled_listing("blog.blogs_anon_view")
+
+
+@bp.get("/blog/blogs_user_view/")
+@user_throttle
+def blogs_user_view() -> str:
+    return throttled_listing("blog.blogs_user_view")
+
+
+@bp.get("/blog/blogs_scoped_view/")
+@scoped_throttle("blog_limit")
+def blogs_scoped_view() -> str:
+    return throttled_listing("blog.blogs_scoped_view")

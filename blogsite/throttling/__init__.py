@@ -1,0 +1,90 @@
+"""Throttling: DRF-style anon, user and scoped limits plus brute-force limits, in Redis.
+
+Views opt in with the decorators below; rates come from ``THROTTLE_RATES``; counters live in
+Redis (plain, Sentinel or Cluster) under their own key prefix, or in memory without Redis.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask
+from flask_limiter import RateLimitExceeded
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ..extensions import limiter
+from .budget import ThrottleStorageError, budget_status, reset_budget
+from .cli import throttle_cli
+from .responses import fix_retry_after, handle_rate_limited
+from .rules import (
+    THROTTLES,
+    anon_throttle,
+    application_limits,
+    login_limits,
+    note_failure,
+    registration_limits,
+    scoped_throttle,
+    throttled,
+    user_throttle,
+)
+from .settings import describe_rate, load_settings, storage_settings
+
+__all__ = [
+    "THROTTLES",
+    "ThrottleStorageError",
+    "anon_throttle",
+    "budget_status",
+    "describe_rate",
+    "init_app",
+    "login_limits",
+    "note_failure",
+    "registration_limits",
+    "reset_budget",
+    "scoped_throttle",
+    "throttled",
+    "user_throttle",
+]
+
+
+def trust_proxies(app: Flask) -> None:
+    """Honour X-Forwarded-For (and -Proto) only from the configured number of proxies."""
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies > 0 and not isinstance(app.wsgi_app, ProxyFix):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
+
+
+def _forget_previous_app() -> None:
+    # The limiter is one module-level instance, bound again by every app this process
+    # creates (the tests create hundreds). flask-limiter keeps these from its first
+    # init_app, so clear them to let each app's own configuration apply.
+    limiter.enabled = True
+    limiter._strategy = None
+    limiter._storage_options = {}
+    limiter._storage_dead = False
+    limiter._Limiter__check_backend_count = 0  # type: ignore[attr-defined]
+    limiter._Limiter__last_check_backend = time.time()  # type: ignore[attr-defined]
+
+
+def init_app(app: Flask) -> None:
+    """Read the throttle settings, trust proxies if told to, and bind flask-limiter."""
+    load_settings(app)
+    uri, options = storage_settings(app)
+    app.config["RATELIMIT_STORAGE_URI"] = uri
+    app.config["RATELIMIT_STORAGE_OPTIONS"] = options
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    # Redis down: count in this process's memory, warn once, go back to Redis when it answers.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    # An error while counting must never turn a page into a 500.
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    trust_proxies(app)
+    app.after_request(fix_retry_after)  # before the limiter's hook, so it runs after it
+    _forget_previous_app()
+    limiter.limit_manager.set_application_limits(application_limits())
+    limiter.init_app(app)
+    app.register_error_handler(RateLimitExceeded, handle_rate_limited)
+    app.cli.add_command(throttle_cli)
+    if uri == "memory://" and not (app.debug or app.testing):
+        app.logger.warning(
+            "Throttling counts in memory: each worker process has its own budgets. "
+            "Set REDIS_URL to share them."
+        )

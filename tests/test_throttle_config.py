@@ -1,0 +1,105 @@
+"""Throttle settings: rates from BLOGSITE_THROTTLE_RATES, storage URIs, proxies."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from blogsite import create_app
+from blogsite.config import ConfigError
+from blogsite.throttling.settings import DEFAULT_RATES, storage_settings
+
+BASE = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "REDIS_URL": None}
+
+
+def test_defaults_are_drf_names_and_rates(monkeypatch):
+    monkeypatch.delenv("BLOGSITE_THROTTLE_RATES", raising=False)
+    rates = create_app(BASE).config["THROTTLE_RATES"]
+    assert rates == {"anon": "100/day", "user": "1000/day", "blog_limit": "1000/day",
+                     "login": "5/minute;20/hour", "login_phone": "10/hour",
+                     "register": "10/hour"}  # fmt: skip
+
+
+def test_environment_rates_merge_with_the_defaults(monkeypatch):
+    rates = '{"anon": "3/minute", "user": "10/d", "login": "2/min;9/hr"}'
+    monkeypatch.setenv("BLOGSITE_THROTTLE_RATES", rates)
+    rates = create_app(BASE).config["THROTTLE_RATES"]
+    assert rates["anon"] == "3/minute"
+    assert rates["user"] == "10/day"  # DRF's short forms
+    assert rates["login"] == "2/minute;9/hour"
+    assert rates["blog_limit"] == DEFAULT_RATES["blog_limit"]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [('{"anon": 100/day}', "must be a JSON object"),
+     ('["anon"]', "must be a JSON object"),
+     ('{"anon": "lots"}', "the rate of 'anon' is 'lots', which is not a rate"),
+     ('{"anon": "100/fortnight"}', "the rate of 'anon'"),
+     ('{"anon": "100/dya"}', "the rate of 'anon'"),
+     ('{"anon": 100}', "the rate of 'anon' is 100"),
+     ('{"anon": "0/day"}', "allow at least 1 request"),
+     ('{"anno": "1/day"}', "unknown throttles ['anno']")],
+)  # fmt: skip
+def test_malformed_rates_stop_the_start(monkeypatch, value, message):
+    monkeypatch.setenv("BLOGSITE_THROTTLE_RATES", value)
+    with pytest.raises(ConfigError, match="BLOGSITE_THROTTLE_RATES") as error:
+        create_app(BASE)
+    assert message in str(error.value)
+
+
+@pytest.mark.parametrize("value", ["two", -1, 1.5, True])
+def test_trusted_proxies_must_be_a_count(value):
+    with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
+        create_app(BASE | {"TRUSTED_PROXIES": value})
+
+
+def test_proxy_fix_only_with_trusted_proxies():
+    assert not isinstance(create_app(BASE).wsgi_app, ProxyFix)
+    wrapped = create_app(BASE | {"TRUSTED_PROXIES": 2}).wsgi_app
+    assert isinstance(wrapped, ProxyFix) and wrapped.x_for == 2
+
+
+def settings(**config):
+    app = Flask(__name__)
+    app.config.update(THROTTLE_KEY_PREFIX="p", REDIS_SOCKET_TIMEOUT=0.25, **config)
+    return storage_settings(app)
+
+
+def test_storage_is_memory_without_redis():
+    assert settings() == ("memory://", {})
+
+
+def test_plain_redis_has_short_timeouts_and_its_own_prefix():
+    uri, options = settings(REDIS_URL="redis://:pw@cache:6379/2")
+    assert uri == "redis://:pw@cache:6379/2"
+    assert options["key_prefix"] == "p"
+    assert options["socket_timeout"] == options["socket_connect_timeout"] == 0.25
+    assert options["retry"].get_retries() == 1
+    assert settings(REDIS_URL="unix:///run/redis.sock")[0] == "redis+unix:///run/redis.sock"
+
+
+def test_sentinel_from_the_caching_settings():
+    uri, options = settings(REDIS_URL="redis://:pw@ignored:6379/3",
+                            REDIS_SENTINELS="s1:26379, s2:26379",
+                            REDIS_SENTINEL_MASTER="mymaster")  # fmt: skip
+    assert uri == "redis+sentinel://:pw@s1:26379,s2:26379/mymaster"
+    assert options["db"] == 3
+    assert options["sentinel_kwargs"] == {"socket_timeout": 0.25, "socket_connect_timeout": 0.25}
+    with pytest.raises(ConfigError, match="REDIS_SENTINEL_MASTER"):
+        settings(REDIS_SENTINELS="s1:26379")
+    with pytest.raises(ConfigError, match="host:port"):
+        settings(REDIS_SENTINELS="s1", REDIS_SENTINEL_MASTER="m")
+
+
+def test_cluster_from_the_caching_settings():
+    assert settings(REDIS_CLUSTER="n1:7000,n2:7001")[0] == "redis+cluster://n1:7000,n2:7001"
+    assert settings(REDIS_CLUSTER=1, REDIS_URL="redis://n3:7002")[0] == "redis+cluster://n3:7002"
+    with pytest.raises(ConfigError, match="REDIS_CLUSTER"):
+        settings(REDIS_CLUSTER=1)
+
+
+def test_other_redis_url_schemes_are_refused():
+    with pytest.raises(ConfigError, match="REDIS_URL must be"):
+        settings(REDIS_URL="http://cache:6379")
