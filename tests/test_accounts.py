@@ -154,10 +154,17 @@ def test_wrong_phone_costs_as_much_as_wrong_password(client, make_user):
 
     def fastest(phone: str) -> float:
         times = []
-        for _ in range(3):
+        for n in range(3):
+            # A new address each time keeps the brute-force throttle out of the timing.
+            environ = {"REMOTE_ADDR": f"198.51.100.{n + (10 if phone == DEFAULT_PHONE else 0)}"}
             start = time.perf_counter()
-            client.post("/auth/login", data={"phone_no": phone, "password": "wrong password"})
+            response = client.post(
+                "/auth/login",
+                data={"phone_no": phone, "password": "wrong password"},
+                environ_base=environ,
+            )
             times.append(time.perf_counter() - start)
+            assert response.status_code == 200
         return min(times)
 
     unknown, known = fastest("+819000000000"), fastest(DEFAULT_PHONE)

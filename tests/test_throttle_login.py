@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from blogsite import create_app
-from blogsite.throttling import budget_status, registration_limits
+from blogsite.throttling import budget_status
 
 from .conftest import DEFAULT_PASSWORD, DEFAULT_PHONE
 from .throttle_support import delete_prefix, get, post
@@ -90,17 +90,25 @@ def test_malformed_phone_numbers_count_against_the_address(client):
     assert codes == [200] * 3 + [429]
 
 
-def test_registration_limits_count_every_post_per_address(app):
-    # /auth/register is built elsewhere; the decorator is tested on a route of the same shape.
-    @registration_limits
-    def register() -> str:
-        return "registered"
-
-    app.add_url_rule("/test/register", "test_register", register, methods=["GET", "POST"])
+def test_registration_counts_every_post_per_address(app_config):
+    app = create_app(app_config | {"THROTTLE_RATES": {**LOGIN_RATES, "register": "3/hour"}})
     client = app.test_client()
-    codes = [post(client, "/test/register").status_code for _ in range(11)]
-    assert codes == [200] * 10 + [429]
-    blocked = post(client, "/test/register")
+    bad_form = {"phone_no": "not a phone", "name": "x", "password": "a", "password2": "b"}
+    codes = [post(client, "/auth/register", data=bad_form).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    blocked = post(client, "/auth/register", data=bad_form)
     assert "Too many registrations from your address" in blocked.get_data(as_text=True)
-    assert get(client, "/test/register").status_code == 200  # the form itself never counts
-    assert post(client, "/test/register", ip="203.0.113.99").status_code == 200
+    assert get(client, "/auth/register").status_code == 200  # the form itself never counts
+    other = post(client, "/auth/register", ip="203.0.113.99", data=bad_form)
+    assert other.status_code == 200
+
+
+def test_admin_login_shares_the_login_budgets(client, make_user):
+    make_user(is_staff=True)
+    form = {"phone_no": DEFAULT_PHONE, "password": "wrong password"}
+    codes = [post(client, "/admin/login/", data=form).status_code for _ in range(3)]
+    assert codes == [200, 200, 200]
+    # The site's login and the console's count against the same address budget.
+    assert attempt(client).status_code == 429
+    assert post(client, "/admin/login/", data=form).status_code == 429
+    assert get(client, "/admin/login/").status_code == 200

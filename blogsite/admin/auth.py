@@ -13,6 +13,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..auth.views import authenticate, safe_next, start_session
+from ..throttling import login_limits, note_failure
 from ..extensions import db
 from .audit import AuditEntry
 from .forms import AdminForm
@@ -94,6 +95,7 @@ class ConsoleHome(StaffOnly, AdminIndexView):
         return self.render("admin/dashboard.html", entries=entries)
 
     @expose("/login/", methods=("GET", "POST"))
+    @login_limits  # the same budgets as the site's login: failed POSTs only
     def login_view(self) -> str | Response:
         next_url = safe_next(request.args.get("next"), url_for("admin.index"))
         if is_staff():
@@ -105,6 +107,7 @@ class ConsoleHome(StaffOnly, AdminIndexView):
                 start_session(user)
                 return redirect(next_url)
             form.password.errors.append(LOGIN_FAILED)
+            note_failure()
         return self.render("admin/login.html", form=form)
 
     @expose("/logout/", methods=("POST",))

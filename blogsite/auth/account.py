@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from ..extensions import csrf, db
 from ..models import Author, User
 from ..normalize import normalize_phone
+from ..throttling import registration_limits
 from ..users import create_user
 from . import bp
 from .forms import PasswordChangeForm, ProfileForm, RegisterForm
@@ -21,6 +22,7 @@ TAKEN_MEANWHILE = (
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@registration_limits  # every POST counts: 10 an hour per address
 @csrf.exempt  # RegisterForm runs the CSRF check itself and explains a failure on the form
 def register() -> str | Response:
     next_url = safe_next(request.args.get("next"), url_for("blog.index"))
