@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, jsonify, make_response, render_template, request
 from jinja2 import TemplateNotFound
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -9,6 +11,9 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 from werkzeug.wrappers import Response
 
 from .extensions import db
+from .logs import current_txid
+
+logger = logging.getLogger(__name__)
 
 
 def wants_json() -> bool:
@@ -21,7 +26,10 @@ def render_error(error: HTTPException) -> tuple[Response | str, int]:
     """Render ``error`` as a page (or JSON) with its status code."""
     code = error.code or 500
     if wants_json():
-        return jsonify(error=error.name, status=code, message=error.description), code
+        body = jsonify(
+            error=error.name, status=code, message=error.description, request_id=current_txid()
+        )
+        return body, code
     try:
         body = render_template(f"errors/{code}.html", error=error)
     except TemplateNotFound:
@@ -42,6 +50,8 @@ def handle_http_error(error: HTTPException) -> HTTPException | Response:
 
 def handle_database_unavailable(error: DBAPIError) -> tuple[Response | str, int]:
     """Answer 503 while the database is unreachable; pooled connections recover."""
+    # One line, no traceback: an outage is not a bug, and would repeat on every request.
+    logger.warning("database unavailable: %s", type(getattr(error, "orig", error)).__name__)
     db.session.rollback()
     return render_error(ServiceUnavailable("The database is unavailable; try again soon."))
 

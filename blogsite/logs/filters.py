@@ -1,0 +1,75 @@
+"""Filters on every handler (redaction, duplicate access lines) and the JSON formatter."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from pythonjsonlogger.json import JsonFormatter as BaseJsonFormatter
+
+from .redaction import MASK, is_sensitive_key, redact, redact_text
+
+# Attributes every LogRecord has; anything else came in through ``extra=``.
+_BARE_RECORD = logging.LogRecord("", 0, "", 0, "", (), None)
+STANDARD_ATTRIBUTES = frozenset(_BARE_RECORD.__dict__) | {"message", "asctime", "taskName"}
+
+
+class RedactionFilter(logging.Filter):
+    """Mask secrets and personal data in the message, extra fields and tracebacks."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        # One record goes through several handlers; redact it once.
+        if getattr(record, "_redacted", False):
+            return True
+        record._redacted = True
+        self._redact_message(record)
+        if record.exc_info:
+            # Standard formatters use exc_text when set. exc_info stays for Sentry, which
+            # reads the record after the handlers (and scrubs it in before_send).
+            text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+            record.exc_text = redact_text(text)
+        elif record.exc_text:
+            record.exc_text = redact_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact_text(record.stack_info)
+        for key, value in list(record.__dict__.items()):
+            if key in STANDARD_ATTRIBUTES or key.startswith("_"):
+                continue
+            setattr(record, key, MASK if is_sensitive_key(key) else redact(value))
+        return True
+
+    @staticmethod
+    def _redact_message(record: logging.LogRecord) -> None:
+        if isinstance(record.msg, dict):
+            record.msg = redact(record.msg)
+            return
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string: keep what we can, without its args
+            message = f"{record.msg} [log arguments dropped: they did not fit the message]"
+        record.msg = redact_text(str(message))
+        record.args = None
+
+
+class DropServerAccessLines(logging.Filter):
+    """Drop werkzeug's and gunicorn's request lines: the app writes one access record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "gunicorn.access":
+            return False
+        # werkzeug's dev server logs each request as '<addr> - - [<date>] "%s" %s %s'.
+        return not (record.name == "werkzeug" and str(record.msg).endswith('"%s" %s %s'))
+
+
+class JsonFormatter(BaseJsonFormatter):
+    """python-json-logger's formatter, using the redacted traceback text when there is one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if not (record.exc_info and getattr(record, "_redacted", False)):
+            return super().format(record)
+        # It would format exc_info afresh, unredacted; hide it for this one call.
+        exc_info, record.exc_info = record.exc_info, None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_info = exc_info
