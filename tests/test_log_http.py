@@ -75,3 +75,21 @@ def test_a_failing_collector_is_reported(sqlite_config: dict[str, Any], capsys: 
         assert wait_for(lambda: len(collector.bodies) >= 2)
         assert wait_for(lambda: "answered HTTP 500" in capsys.readouterr().err)
         configure_logging()
+
+
+def test_a_forked_worker_still_ships_its_records(sqlite_config: dict[str, Any]) -> None:
+    import logging
+    import os
+
+    with Collector() as collector:
+        create_app({**sqlite_config, "LOG_HTTP_URL": collector.url()})
+        pid = os.fork()  # what gunicorn does after the master configured logging
+        if pid == 0:  # the child: log, flush the queue on shutdown, leave without pytest
+            try:
+                log_event("from_child", {"pid": os.getpid()})
+                logging.shutdown()
+            finally:
+                os._exit(0)
+        os.waitpid(pid, 0)
+        assert wait_for(lambda: any(r.get("ev") == "from_child" for r in collector.records()))
+        configure_logging()

@@ -283,3 +283,26 @@ def test_dict_config_for_gunicorn_has_redaction_on_every_handler() -> None:
     assert config["root"]["handlers"] == ["stdout", "file", "http"]
     assert {"gunicorn.error", "gunicorn.access", "werkzeug"} <= set(config["loggers"])
     assert config["disable_existing_loggers"] is False
+
+
+def test_real_threaded_server_logs_one_line_per_request(log_file: LogFile, app: Any) -> None:
+    import urllib.request
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/healthz?token=leaky-query-value"
+        for rid in ("srv-1", "srv-2"):
+            request = urllib.request.Request(url, headers={"X-Request-ID": rid})
+            with urllib.request.urlopen(request, timeout=5) as response:
+                assert response.headers["X-Request-ID"] == rid
+    finally:
+        server.shutdown()
+        thread.join(5)
+    access = log_file.records(logger="blogsite.access")
+    assert [r["txid"] for r in access] == ["srv-1", "srv-2"]
+    assert log_file.records(logger="werkzeug") == []  # its request line is dropped
+    assert "leaky-query-value" not in log_file.text()

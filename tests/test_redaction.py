@@ -198,3 +198,19 @@ def test_redaction_is_idempotent() -> None:
 def test_redact_keeps_structure() -> None:
     data = {"ids": [1, 2], "nested": {"token": "t", "ok": True, "n": None}}
     assert redact(data) == {"ids": [1, 2], "nested": {"token": "[REDACTED]", "ok": True, "n": None}}
+
+
+def test_values_whose_repr_fails_are_logged_by_a_placeholder(
+    log_file: LogFile, app: Any, capsys: Any
+) -> None:
+    class Hostile:
+        def __repr__(self) -> str:
+            raise RuntimeError("no repr for you")
+
+    log.info("carrying a hostile value", extra={"thing": Hostile()})  # must not raise
+    log_event("hostile", {"thing": Hostile()})
+    [record] = log_file.records(message="carrying a hostile value")
+    assert record["thing"] == "<Hostile: repr() failed>"
+    [event] = log_file.records(ev="hostile")
+    assert event["data"] == {"thing": "<Hostile: repr() failed>"}
+    assert "not JSON-serialisable" in capsys.readouterr().err

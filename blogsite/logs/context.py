@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
@@ -98,6 +99,13 @@ class ContextFilter(logging.Filter):
     """Add ``txid``, ``uid``, ``method`` and ``path`` to every record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        # The context is a bonus; the record itself must get through.
+        with contextlib.suppress(Exception):
+            self._add_context(record)
+        return True
+
+    @staticmethod
+    def _add_context(record: logging.LogRecord) -> None:
         if not hasattr(record, "txid"):
             record.txid = current_txid()
         uid = current_uid()
@@ -106,4 +114,3 @@ class ContextFilter(logging.Filter):
         if has_request_context() and not hasattr(record, "path"):
             record.method = request.method[:16]
             record.path = request.path[:MAX_PATH]
-        return True

@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 from .config import level_name
+from .redaction import safe_repr
 
 MAX_DEPTH = 16
 
@@ -23,21 +24,21 @@ def _report(message: str) -> None:
 def _json_safe(value: Any, depth: int = 0) -> Any:
     """Return ``value`` with every part JSON cannot hold replaced by its ``repr``."""
     if isinstance(value, float) and not math.isfinite(value):
-        return repr(value)  # NaN and Infinity are not JSON
+        return safe_repr(value)  # NaN and Infinity are not JSON
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     if depth >= MAX_DEPTH:
         return "[...]"
     if isinstance(value, dict):
         return {
-            key if isinstance(key, str | int | float | bool) else repr(key): _json_safe(
+            key if isinstance(key, str | int | float | bool) else safe_repr(key): _json_safe(
                 item, depth + 1
             )
             for key, item in value.items()
         }
     if isinstance(value, list | tuple):
         return [_json_safe(item, depth + 1) for item in value]
-    return repr(value)
+    return safe_repr(value)
 
 
 def _serialisable(event_name: str, data: Any) -> Any:

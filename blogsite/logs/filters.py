@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import traceback
 
 from pythonjsonlogger.json import JsonFormatter as BaseJsonFormatter
@@ -21,7 +22,15 @@ class RedactionFilter(logging.Filter):
         # One record goes through several handlers; redact it once.
         if getattr(record, "_redacted", False):
             return True
+        try:
+            self._redact(record)
+        except Exception as error:  # never raise into the caller, never leak: drop it
+            sys.stderr.write(f"blogsite logging: record dropped, redaction failed: {error!r}\n")
+            return False
         record._redacted = True
+        return True
+
+    def _redact(self, record: logging.LogRecord) -> None:
         self._redact_message(record)
         if record.exc_info:
             # Standard formatters use exc_text when set. exc_info stays for Sentry, which
@@ -36,7 +45,6 @@ class RedactionFilter(logging.Filter):
             if key in STANDARD_ATTRIBUTES or key.startswith("_"):
                 continue
             setattr(record, key, MASK if is_sensitive_key(key) else redact(value))
-        return True
 
     @staticmethod
     def _redact_message(record: logging.LogRecord) -> None:

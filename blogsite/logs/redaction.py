@@ -133,4 +133,12 @@ def redact(value: Any, depth: int = 0) -> Any:
         return [redact(item, depth + 1) for item in value]
     if isinstance(value, enum.Enum):
         return redact(value.value, depth + 1)
-    return redact_text(repr(value))
+    return redact_text(safe_repr(value))
+
+
+def safe_repr(value: object) -> str:
+    """Return ``repr(value)``, or a placeholder when its ``__repr__`` fails."""
+    try:
+        return repr(value)
+    except Exception:
+        return f"<{type(value).__name__}: repr() failed>"
