@@ -73,11 +73,20 @@ class JsonFormatter(BaseJsonFormatter):
     """python-json-logger's formatter, using the redacted traceback text when there is one."""
 
     def format(self, record: logging.LogRecord) -> str:
-        if not (record.exc_info and getattr(record, "_redacted", False)):
-            return super().format(record)
-        # It would format exc_info afresh, unredacted; hide it for this one call.
-        exc_info, record.exc_info = record.exc_info, None
-        try:
-            return super().format(record)
-        finally:
-            record.exc_info = exc_info
+        # Every handler shares this formatter and sees the same (redacted) record: format
+        # it once. (A rotating file handler formats each record twice on its own.)
+        cached = record.__dict__.get("_json_line")
+        if cached is not None and cached[0] is self:
+            return str(cached[1])
+        if record.exc_info and getattr(record, "_redacted", False):
+            # It would format exc_info afresh, unredacted; hide it for this one call.
+            exc_info, record.exc_info = record.exc_info, None
+            try:
+                line = super().format(record)
+            finally:
+                record.exc_info = exc_info
+        else:
+            line = super().format(record)
+        if getattr(record, "_redacted", False):
+            record._json_line = (self, line)
+        return line

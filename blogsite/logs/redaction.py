@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import enum
+import functools
 import re
 import uuid
 from collections.abc import Mapping
@@ -89,21 +90,40 @@ def _key_value(match: re.Match[str]) -> str:
     return f"{match.group('key')}{quote}{MASK}{quote}"
 
 
+# Cheap tests that let most strings (paths, names, ids) skip the patterns above.
+_MAYBE_CREDENTIAL = re.compile(
+    r"pass|pwd|secret|token|key|csrf|xsrf|cvv|cvc|card|session|credential|cookie|authori"
+    r"|bearer|basic",
+    re.IGNORECASE,
+)
+_SEVEN_DIGITS = re.compile(r"\d(?:\D{0,3}\d){6}")
+
+
 def redact_text(text: str) -> str:
     """Mask credentials, card numbers, e-mail addresses and phone numbers in ``text``."""
-    text = _HEADER_LINE.sub(lambda m: f"{m.group('key')}{m.group('sep')}{MASK}", text)
-    text = _KEY_VALUE.sub(_key_value, text)
-    text = _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
-    text = _CARD.sub(_card, text)
-    text = _EMAIL.sub(EMAIL_MASK, text)
-    for pattern in _PHONES:
-        text = pattern.sub(_phone, text)
+    if _MAYBE_CREDENTIAL.search(text):
+        text = _HEADER_LINE.sub(lambda m: f"{m.group('key')}{m.group('sep')}{MASK}", text)
+        text = _KEY_VALUE.sub(_key_value, text)
+        text = _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
+    digits = _SEVEN_DIGITS.search(text) is not None
+    if digits:
+        text = _CARD.sub(_card, text)
+    if "@" in text or "%40" in text:
+        text = _EMAIL.sub(EMAIL_MASK, text)
+    if digits:
+        for pattern in _PHONES:
+            text = pattern.sub(_phone, text)
     return text
 
 
 def is_sensitive_key(key: object) -> bool:
     """Return whether values under ``key`` must be masked whole."""
-    name = re.sub(r"([a-z])([A-Z])", r"\1_\2", str(key)).lower().replace("-", "_")
+    return _sensitive_name(str(key))
+
+
+@functools.lru_cache(maxsize=4096)
+def _sensitive_name(key: str) -> bool:
+    name = re.sub(r"([a-z])([A-Z])", r"\1_\2", key).lower().replace("-", "_")
     if any(part in name for part in _SENSITIVE_PARTS):
         return True
     return any(word in _SENSITIVE_WORDS for word in re.split(r"[^a-z0-9]+", name))
