@@ -108,6 +108,7 @@ def client_allowed(remote_addr: str | None) -> bool:
 
 @bp.get("/metrics")
 def metrics() -> Response:
+    """Serve the metrics in Prometheus text format (summed over workers in multiprocess mode)."""
     # The address first: from an allowed network no user (no database) is needed.
     allowed = client_allowed(request.remote_addr) or (
         current_user.is_authenticated and current_user.is_staff
