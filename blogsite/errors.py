@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Flask, jsonify, make_response, render_template, request
@@ -11,6 +12,9 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 from werkzeug.wrappers import Response
 
 from .extensions import db
+from .logs import current_txid
+
+logger = logging.getLogger(__name__)
 
 
 def wants_json() -> bool:
@@ -23,7 +27,14 @@ def render_error(error: HTTPException, **context: Any) -> tuple[Response | str, 
     """Render ``error`` as a page (or JSON) with its status code and extra ``context``."""
     code = error.code or 500
     if wants_json():
-        return jsonify(error=error.name, status=code, message=error.description, **context), code
+        body = jsonify(
+            error=error.name,
+            status=code,
+            message=error.description,
+            request_id=current_txid(),
+            **context,
+        )
+        return body, code
     try:
         body = render_template(f"errors/{code}.html", error=error, **context)
     except TemplateNotFound:
@@ -44,6 +55,8 @@ def handle_http_error(error: HTTPException) -> HTTPException | Response:
 
 def handle_database_unavailable(error: DBAPIError) -> tuple[Response | str, int]:
     """Answer 503 while the database is unreachable; pooled connections recover."""
+    # One line, no traceback: an outage is not a bug, and would repeat on every request.
+    logger.warning("database unavailable: %s", type(getattr(error, "orig", error)).__name__)
     db.session.rollback()
     return render_error(ServiceUnavailable("The database is unavailable; try again soon."))
 

@@ -15,6 +15,7 @@ from blogsite.extensions import db
 from blogsite.models import Author, Blog, Tag
 from blogsite.users import create_user
 
+from .logtools import log_file, sqlite_config  # noqa: F401  (the logging tests' fixtures)
 from .services import require_postgres, require_redis, service_summary
 
 DEFAULT_PHONE = "+819012345678"

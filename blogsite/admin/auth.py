@@ -13,8 +13,8 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..auth.views import authenticate, safe_next, start_session
-from ..throttling import login_limits, note_failure
 from ..extensions import db
+from ..throttling import login_limits, note_failure
 from .audit import AuditEntry
 from .forms import AdminForm
 

@@ -26,6 +26,27 @@ def author_id_arg() -> int:
 
 
 # --- Logging issue: /blog/blogs_logs/?author_id=N ----------------------------------------
+from flask import Response, make_response  # noqa: E402
+
+from ..logs import log_event  # noqa: E402
+
+
+@bp.get("/blog/blogs_logs/")
+def blogs_logs() -> Response:
+    """List an author's blogs and log the visit as an event, as the original does.
+
+    It logs on every request, so it is never page-cached: it is not registered as
+    cacheable, and it tells every cache on the way ``Cache-Control: no-store``. The
+    query behind it, ``get_all_blogs``, is the cached one.
+    """
+    author_id = author_id_arg()
+    log_event("get_blogs_by_author", {"author_id": author_id})
+    blogs = queries.get_all_blogs(author_id)
+    author = queries.author_info(author_id)
+    page = render_template("blog/author_blogs.html", author=author, blogs=blogs)
+    response = make_response(page)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 # --- Throttling issue: /blog/blogs_anon_view/, blogs_user_view/, blogs_scoped_view/ -----

@@ -1,0 +1,77 @@
+"""Logging and monitoring: JSON logs with a request id, redaction, Sentry, health, metrics."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import Flask
+from flask.logging import default_handler
+
+from ..config import ConfigError
+from .access import finish_request
+from .config import configure_logging, level_name, logging_dict_config
+from .context import (
+    bind_request,
+    connect_login_signals,
+    current_txid,
+    current_uid,
+    unbind_request,
+)
+from .events import log_event
+from .sentry import init_sentry
+
+__all__ = [
+    "current_txid",
+    "current_uid",
+    "init_app",
+    "log_event",
+    "logging_dict_config",
+]
+
+
+def request_id_context() -> dict[str, Any]:
+    """Give templates the request id, which error pages ask users to quote."""
+    return {"request_id": current_txid()}
+
+
+def _check_settings(app: Flask) -> None:
+    try:
+        app.config["LOG_LEVEL"] = level_name(app.config["LOG_LEVEL"])
+    except ValueError as error:
+        raise ConfigError(f"BLOGSITE_LOG_LEVEL: {error}") from None
+    log_file = app.config["LOG_FILE"]
+    if log_file:
+        folder = os.path.dirname(os.path.abspath(log_file))
+        if not os.access(folder, os.W_OK):
+            raise ConfigError(
+                f"BLOGSITE_LOG_FILE={log_file!r}: the folder {folder!r} does not exist "
+                "or is not writable; create it or choose another path."
+            )
+    url = app.config["LOG_HTTP_URL"]
+    if url and not str(url).startswith(("http://", "https://")):
+        raise ConfigError(f"BLOGSITE_LOG_HTTP_URL must start with http:// or https://: {url!r}")
+
+
+def init_app(app: Flask) -> None:
+    """Configure logging, bind every request to its ids, and add health and metrics."""
+    from .. import health, metrics  # after our own imports: both use the extensions
+
+    app.config.setdefault("LOG_LEVEL", "INFO")
+    app.config.setdefault("LOG_FILE", None)
+    app.config.setdefault("LOG_HTTP_URL", None)
+    _check_settings(app)
+    configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FILE"], app.config["LOG_HTTP_URL"])
+    # Our root handlers carry every record; Flask's own handler would print it twice.
+    app.logger.removeHandler(default_handler)
+
+    connect_login_signals()
+    # Registered first: this before_request runs before the limiter and the page cache,
+    # and this after_request runs last, when X-Cache and the status are final.
+    app.before_request(bind_request)
+    app.after_request(finish_request)
+    app.teardown_request(unbind_request)
+    app.context_processor(request_id_context)
+    init_sentry(app)
+    health.init_app(app)
+    metrics.init_app(app)
