@@ -15,6 +15,7 @@ from blogsite.extensions import db
 from blogsite.models import Author, Blog, Tag
 from blogsite.users import create_user
 
+from .cache_keys import delete_cache_keys
 from .services import require_postgres, require_redis, service_summary
 
 DEFAULT_PHONE = "+819012345678"
@@ -62,6 +63,7 @@ def app_config(database_url: str) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": None,
+        "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex}:",  # each test its own Redis keys
     }
 
 
@@ -76,6 +78,7 @@ def app(app_config: dict[str, Any]) -> Iterator[Any]:
             with db.engine.begin() as conn:
                 conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     yield app
+    delete_cache_keys(app)
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

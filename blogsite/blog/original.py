@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort, render_template, request
 
-from . import queries
+from . import bp, queries
 from .views import MAX_ID
 
 
@@ -22,6 +22,18 @@ def author_id_arg() -> int:
 
 
 # --- Caching issue: /blog/blogs_auto_invalidation/?author_id=N ------------------------
+
+
+@bp.get("/blog/blogs_auto_invalidation/")
+def blogs_auto_invalidation() -> str:
+    """List an author's blogs from ``get_all_blogs``, cached and invalidated on every write."""
+    author_id = author_id_arg()
+    return render_template(
+        "blog/author_blogs.html",
+        author=queries.author_info(author_id),
+        blogs=queries.get_all_blogs(author_id),
+        note="Cached with get_all_blogs(author_id); any write to these blogs invalidates it.",
+    )
 
 
 # --- Logging issue: /blog/blogs_logs/?author_id=N ----------------------------------------
