@@ -43,10 +43,10 @@ def test_a_reader_storing_old_rows_late_is_never_served(app, client, make_blog):
     result: dict[str, Any] = {}
 
     def pause_reader(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        if threading.current_thread() is reader and GET_ALL_BLOGS_SQL in statement:
-            if not reader_has_old_rows.is_set():
-                reader_has_old_rows.set()
-                writer_committed.wait(10)
+        paused = reader_has_old_rows.is_set()
+        if threading.current_thread() is reader and GET_ALL_BLOGS_SQL in statement and not paused:
+            reader_has_old_rows.set()
+            writer_committed.wait(10)
 
     def read() -> None:
         with app.app_context():

@@ -105,7 +105,8 @@ def is_anonymous_request() -> bool:
 def check_route_limits() -> None:
     """Apply the view's ``@limiter.limit`` limits, which flask-limiter checks in the view."""
     view = current_app.view_functions.get(request.endpoint or "")
-    if view is not None and getattr(view, "__wrapper-limiter-instance", None) is limiter:
+    # flask-limiter marks its wrapper with a weak proxy of the limiter: compare with ==.
+    if view is not None and getattr(view, "__wrapper-limiter-instance", None) == limiter:
         # The same call flask-limiter's view wrapper makes; a hit skips that wrapper.
         limiter._check_request_limit(callable_name=get_qualified_name(view), in_middleware=False)
 
@@ -145,8 +146,8 @@ def serve() -> Response | None:
         state.count(False)
         return None
     state.count(True)
-    check_route_limits()
     g._page_cache["hit"] = True
+    check_route_limits()
     _, etag, body, content_type = page
     return finish(Response(body, status=200, content_type=content_type), etag, "HIT")
 
