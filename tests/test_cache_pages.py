@@ -8,7 +8,7 @@ import pytest
 import redis
 from flask import flash
 
-from blogsite import caching
+from blogsite import caching, create_app
 from blogsite.extensions import db, limiter
 from blogsite.models import STATUS_DRAFT, Author, Blog
 
@@ -170,21 +170,22 @@ def test_a_remember_cookie_or_authorization_bypasses_the_cache(client, blogs):
     assert "X-Cache" not in client.get("/").headers
 
 
-def test_route_limits_still_apply_to_cache_hits(app, blogs):
+def test_route_limits_still_apply_to_cache_hits(app_config, blogs, monkeypatch):
     """flask-limiter checks @limiter.limit in the view; a hit skips the view, not the limit."""
+    monkeypatch.setitem(caching.pages.PAGES, "limited", ((), lambda view, args: ["lists"]))
+    app = create_app(app_config)
 
     @app.get("/limited/")
     @limiter.limit("3 per minute")
     def limited() -> str:
         return "limited page"
 
-    caching.pages.PAGES["limited"] = ((), lambda view, args: ["lists"])
     try:
         client = app.test_client()
         statuses = [client.get("/limited/") for _ in range(5)]
     finally:
-        del caching.pages.PAGES["limited"]
-        limiter.reset()
+        with app.app_context():
+            limiter.reset()
     assert [r.headers.get("X-Cache") for r in statuses[:3]] == ["MISS", "HIT", "HIT"]
     assert [r.status_code for r in statuses] == [200, 200, 200, 429, 429]
 

@@ -1,7 +1,7 @@
 """Whole-page cache for anonymous GET/HEAD of the public pages.
 
-Flow: the limiter's before_request runs first (registered earlier); ``serve`` answers a
-hit from Redis with one round trip; otherwise the view runs and ``store`` (on Flask's
+Flow: every app-wide before_request runs first (flask-limiter's included); ``serve``
+answers a hit from Redis with one round trip; otherwise the view runs and ``store`` (on Flask's
 ``request_finished``, so it sees the final headers, session cookie included) keeps the
 page if nothing personal can be in it.
 """
@@ -203,5 +203,8 @@ def init_app(app: Flask) -> None:
     app.extensions[MEMORY] = PageMemory(
         int(app.config["CACHE_PAGE_MEMORY_BYTES"]), int(app.config["CACHE_PAGE_MEMORY_ITEM_BYTES"])
     )
-    app.before_request(serve)
+    # Registered per blueprint: blueprint hooks run after every app-wide before_request
+    # (flask-limiter's, logging's, host checks), whatever order the extensions bind in.
+    for scope in {endpoint.rpartition(".")[0] or None for endpoint in PAGES}:
+        app.before_request_funcs.setdefault(scope, []).append(serve)
     request_finished.connect(store, app)
