@@ -157,6 +157,8 @@ def finish(response: Response, etag: str, status: str) -> Response:
     response.headers["X-Cache"] = status
     response.headers["Cache-Control"] = "no-cache"  # browsers revalidate: never stale
     response.set_etag(etag)
+    if "If-None-Match" not in request.headers:
+        return response
     return response.make_conditional(request.environ)
 
 

@@ -12,6 +12,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from redis.cluster import RedisCluster
+
 HITS, MISSES = "stats:hits", "stats:misses"
 SCAN_LIMIT = 200_000  # stop counting keys past this: a status page must stay cheap
 COUNT_FLUSH_SECONDS = 0.5
@@ -79,21 +81,26 @@ class RedisStore:
 
     def read(self, gen_keys: Sequence[str], value_key: str | None) -> tuple[list[str | None], Any]:
         """Return the generations and the stored value (None when absent), in one round trip."""
-        pipe = self.client.pipeline(transaction=False)
-        for key in gen_keys:
-            pipe.get(self.prefix + key)
+        keys = [self.prefix + key for key in gen_keys]
         if value_key is not None:
-            pipe.get(self.prefix + value_key)
+            keys.append(self.prefix + value_key)
         hits, misses = self.counters.take()
-        if hits:
-            pipe.incrby(self.prefix + HITS, hits)
-        if misses:
-            pipe.incrby(self.prefix + MISSES, misses)
-        try:
-            replies = pipe.execute()
-        except Exception:
-            self.counters.give_back(hits, misses)
-            raise
+        if hits or misses or isinstance(self.client, RedisCluster):
+            # Counts ride along (every COUNT_FLUSH_SECONDS); a cluster needs per-key GETs.
+            pipe = self.client.pipeline(transaction=False)
+            for key in keys:
+                pipe.get(key)
+            if hits:
+                pipe.incrby(self.prefix + HITS, hits)
+            if misses:
+                pipe.incrby(self.prefix + MISSES, misses)
+            try:
+                replies = pipe.execute()
+            except Exception:
+                self.counters.give_back(hits, misses)
+                raise
+        else:
+            replies = self.client.mget(keys)  # one command: the cheapest hit
         gens = [_text(raw) for raw in replies[: len(gen_keys)]]
         value = None
         if value_key is not None:
