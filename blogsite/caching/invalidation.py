@@ -23,6 +23,7 @@ PENDING = "blogsite_cache_pending"
 TABLES = ("blogs", "authors", "tags", "cover_images", "blog_tags")
 WRITE_SQL = re.compile(r"^\s*(insert|update|delete|merge|truncate|replace|alter|drop)\b", re.I)
 MENTIONS_TABLE = re.compile(r"\b(" + "|".join(TABLES) + r")\b", re.I)
+TRACKED = (Blog, Author, Tag, CoverImage)
 Unknown = None  # a value we cannot know without a query
 
 
@@ -95,7 +96,7 @@ def collect(session: Session, flush_context: UOWTransaction) -> None:
     changes = (("new", session.new), ("dirty", session.dirty), ("deleted", session.deleted))
     for kind, objects in changes:
         for obj in objects:
-            if kind != "dirty" or session.is_modified(obj):
+            if isinstance(obj, TRACKED) and (kind != "dirty" or session.is_modified(obj)):
                 names |= object_generations(obj, kind)
 
 

@@ -117,7 +117,10 @@ def serve() -> Response | None:
     if state is None or request.method not in ("GET", "HEAD"):
         return None
     found = page_key()
-    if found is None or not is_anonymous_request():
+    if found is None:
+        return None
+    if not is_anonymous_request():
+        g._page_cache = {"private": True}
         return None
     key, deps, canonical = found
     memory: PageMemory = current_app.extensions[MEMORY]
@@ -181,7 +184,13 @@ def store(sender: Flask, response: Response, **extra: Any) -> None:
     """Keep the finished page if it is the same for every anonymous visitor."""
     ticket = g.get("_page_cache")
     state: CacheState | None = sender.extensions.get(EXTENSION)
-    if ticket is None or ticket["hit"] or state is None:
+    if ticket is None or state is None:
+        return
+    if ticket.get("private"):
+        # This visitor's copy of a public page: keep it out of shared (proxy) caches.
+        response.headers.setdefault("Cache-Control", "private")
+        return
+    if ticket["hit"]:
         return
     response.headers["X-Cache"] = "MISS"
     if not is_public(response, ticket):
