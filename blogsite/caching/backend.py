@@ -49,6 +49,13 @@ def parse_nodes(value: Any, name: str) -> list[tuple[str, int]]:
     return nodes
 
 
+def enabled(value: Any) -> bool:
+    """Read CACHE_ENABLED: 0, false, no and off (any case) turn caching off."""
+    if isinstance(value, str):
+        return value.strip().lower() not in ("0", "false", "no", "off", "")
+    return bool(value)
+
+
 def client_options(config: dict[str, Any]) -> dict[str, Any]:
     """Return redis-py connection options: short timeouts, at most one quick retry."""
     return {
@@ -63,7 +70,7 @@ def flask_caching_config(config: dict[str, Any]) -> dict[str, Any]:
     options = client_options(config)
     common = {"CACHE_KEY_PREFIX": config["CACHE_KEY_PREFIX"], "CACHE_OPTIONS": options}
     password = config.get("REDIS_PASSWORD")
-    if not config["CACHE_ENABLED"]:
+    if not enabled(config["CACHE_ENABLED"]):
         return {"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True}
     if config.get("REDIS_CLUSTER"):
         parse_nodes(config["REDIS_CLUSTER"], "REDIS_CLUSTER")
