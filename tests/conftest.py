@@ -15,7 +15,7 @@ from blogsite.extensions import db
 from blogsite.models import Author, Blog, Tag
 from blogsite.users import create_user
 
-from .cache_keys import delete_cache_keys
+from .cache_keys import delete_prefix
 from .services import require_postgres, require_redis, service_summary
 
 DEFAULT_PHONE = "+819012345678"
@@ -54,8 +54,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
     return request.getfixturevalue("postgres_schema")
 
 
+@pytest.fixture(autouse=True)
+def cache_key_prefix(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Give every app a test creates (subprocesses too) its own Redis keys; delete them after."""
+    prefix = f"test-{uuid.uuid4().hex}:"
+    monkeypatch.setenv("BLOGSITE_CACHE_KEY_PREFIX", prefix)
+    yield prefix
+    delete_prefix(prefix)
+
+
 @pytest.fixture
-def app_config(database_url: str) -> dict[str, Any]:
+def app_config(database_url: str, cache_key_prefix: str) -> dict[str, Any]:
     """The test configuration; tests may change it before asking for ``app``."""
     return {
         "TESTING": True,
@@ -63,7 +72,7 @@ def app_config(database_url: str) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": None,
-        "CACHE_KEY_PREFIX": f"test-{uuid.uuid4().hex}:",  # each test its own Redis keys
+        "CACHE_KEY_PREFIX": cache_key_prefix,
     }
 
 
@@ -78,7 +87,6 @@ def app(app_config: dict[str, Any]) -> Iterator[Any]:
             with db.engine.begin() as conn:
                 conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     yield app
-    delete_cache_keys(app)
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
