@@ -21,7 +21,7 @@ DEFAULTS: dict[str, Any] = {
     "CACHE_ENABLED": True,
     "CACHE_KEY_PREFIX": "blogsite:",
     "CACHE_DEFAULT_TIMEOUT": 3600,  # values are never stale; the timeout only frees memory
-    "CACHE_GENERATION_TIMEOUT": 7 * 24 * 3600,  # longer than any value: see generations.py
+    "CACHE_GENERATION_TIMEOUT": 7 * 24 * 3600,  # after a bump; expiry or eviction is safe
     "CACHE_LOCAL_TIMEOUT": 30,  # in-process: bounds how long other workers lag a write
     "CACHE_THRESHOLD": 500,  # in-process entries
     "CACHE_LOCK_SECONDS": 5.0,

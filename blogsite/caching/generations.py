@@ -44,10 +44,11 @@ class CacheState:
         def fetch() -> tuple[tuple[str, ...], Any]:
             gens, entry = self.store.read(gen_keys, key)
             if None in gens:
-                # A generation nobody has set yet (or one evicted): set it, and miss.
+                # A generation nobody has set yet (or one evicted): set it, and miss. It
+                # lives as long as a value: a flood of unknown slugs cannot pile up keys.
                 pairs = list(zip(gen_keys, gens, strict=True))
                 missing = [k for k, gen in pairs if gen is None]
-                tokens = self.store.init_generations(missing, self.generation_timeout)
+                tokens = self.store.init_generations(missing, self.timeout)
                 fresh = dict(zip(missing, tokens, strict=True))
                 return tuple(gen or fresh[k] for k, gen in pairs), None
             return tuple(gens), entry  # type: ignore[arg-type]
