@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ from .servers import RedisServer, free_port, wait_until
 from .services import require_binary
 
 AUTO = "/blog/blogs_auto_invalidation/?author_id=1"
+# Redis topology is under test, not the database: one database keeps CI short.
+ONE_DATABASE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def caching_warnings(caplog: Any) -> list[str]:
@@ -86,6 +89,7 @@ def test_a_cluster_down_at_start_up_does_not_stop_the_site(app_config, make_blog
 
 @pytest.mark.redis
 @pytest.mark.slow
+@ONE_DATABASE
 def test_sentinel_finds_the_master(app_config, make_blog, tmp_path: Path):
     binary = require_binary("redis-server")
     master = RedisServer(binary, tmp_path).start()
@@ -95,8 +99,6 @@ def test_sentinel_finds_the_master(app_config, make_blog, tmp_path: Path):
         f"port {sentinel_port}\nbind 127.0.0.1\ndir {tmp_path}\n"
         f"sentinel monitor blogmaster 127.0.0.1 {master.port} 1\n"
     )
-    import subprocess
-
     sentinel = subprocess.Popen([binary, str(conf), "--sentinel"], stdout=subprocess.DEVNULL)
     try:
         probe = redis.Redis(port=sentinel_port, socket_timeout=2)
@@ -118,6 +120,48 @@ def test_sentinel_finds_the_master(app_config, make_blog, tmp_path: Path):
         sentinel.terminate()
         sentinel.wait(10)
         master.stop()
+
+
+@pytest.mark.redis
+@pytest.mark.slow
+@ONE_DATABASE
+def test_redis_cluster(app_config, make_blog, tmp_path: Path):
+    binary, cli = require_binary("redis-server"), require_binary("redis-cli")
+    nodes = []
+    try:
+        for _ in range(3):
+            port = free_port()
+            while port > 55000:  # the cluster bus listens on port + 10000
+                port = free_port()
+            extra = ("--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{port}.conf")
+            server = RedisServer(binary, tmp_path, *extra)
+            server.port = port
+            nodes.append(server.start())
+        addresses = [f"127.0.0.1:{node.port}" for node in nodes]
+        subprocess.run([cli, "--cluster", "create", *addresses, "--cluster-replicas", "0",
+                        "--cluster-yes"], check=True, capture_output=True, timeout=30)  # fmt: skip
+        for node in nodes:
+            info = node.client().execute_command
+            wait_until(lambda info=info: info("CLUSTER INFO")["cluster_state"] == "ok")
+        make_blog("Alpha", author_name="writer")
+        app = create_app(app_config | {"REDIS_URL": None, "REDIS_CLUSTER": ",".join(addresses)})
+        client = app.test_client()
+        for path in ("/", "/blog/alpha/", AUTO):  # keys spread over the nodes' slots
+            assert client.get(path).headers["X-Cache"] == "MISS"
+            assert client.get(path).headers["X-Cache"] == "HIT"
+        with app.app_context():
+            from blogsite.extensions import db
+            from blogsite.models import Blog
+
+            db.session.scalar(db.select(Blog)).title = "Renamed"
+            db.session.commit()
+            status = caching.cache_status()
+        assert status["backend"] == "RedisClusterCache" and status["reachable"] is True
+        assert status["keys"] >= 6 and status["hits"] >= 3
+        assert "Renamed" in client.get(AUTO).get_data(as_text=True)
+    finally:
+        for node in nodes:
+            node.stop()
 
 
 @pytest.mark.redis
