@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ import redis
 
 from blogsite import caching, create_app
 from blogsite.blog import queries
+from blogsite.caching.store import COUNT_FLUSH_SECONDS
 from blogsite.config import ConfigError
 
 from .conftest import count_queries
@@ -212,3 +214,28 @@ class TestCommands:
         assert "unreachable" in result.output and "Traceback" not in result.output
         stats = app.test_cli_runner().invoke(args=["cache", "stats"])
         assert stats.exit_code == 0 and "reachable: no" in stats.output
+
+
+@pytest.mark.redis
+@ONE_DATABASE
+def test_a_hit_is_one_redis_command(app_config, make_blog, tmp_path: Path):
+    """Counted on a redis-server of our own: page hits and query hits cost one command each."""
+    server = RedisServer(require_binary("redis-server"), tmp_path).start()
+    try:
+        make_blog("Alpha", author_name="writer")
+        app = create_app(app_config | {"REDIS_URL": server.url})
+        client, probe = app.test_client(), server.client()
+        for path in ("/", AUTO):
+            client.get(path), client.get(path)
+        before, started = probe.info("stats")["total_commands_processed"], time.monotonic()
+        for _ in range(20):
+            assert client.get(AUTO).headers["X-Cache"] == "HIT"
+        with app.app_context():
+            for _ in range(20):
+                queries.get_all_blogs(1)
+        used = probe.info("stats")["total_commands_processed"] - before - 1  # the INFO
+        # Hit/miss counts ride along in a pipeline (GET per key + 2 INCRBY) every half second.
+        flushes = (time.monotonic() - started) / COUNT_FLUSH_SECONDS + 1
+        assert 40 <= used <= 40 + 4 * flushes, used
+    finally:
+        server.stop()
