@@ -35,6 +35,10 @@ run: install
 test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+## bench: load benchmark of the cache (needs PostgreSQL, redis-server and wrk; see bench/README.md)
+bench: install
+	$(BIN)/python bench/run.py
+
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -15,6 +15,7 @@ from blogsite.extensions import db
 from blogsite.models import Author, Blog, Tag
 from blogsite.users import create_user
 
+from .cache_keys import delete_prefix
 from .logtools import log_file, sqlite_config  # noqa: F401  (the logging tests' fixtures)
 from .services import require_postgres, require_redis, service_summary
 
@@ -54,8 +55,17 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
     return request.getfixturevalue("postgres_schema")
 
 
+@pytest.fixture(autouse=True)
+def cache_key_prefix(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Give every app a test creates (subprocesses too) its own Redis keys; delete them after."""
+    prefix = f"test-{uuid.uuid4().hex}:"
+    monkeypatch.setenv("BLOGSITE_CACHE_KEY_PREFIX", prefix)
+    yield prefix
+    delete_prefix(prefix)
+
+
 @pytest.fixture
-def app_config(database_url: str) -> dict[str, Any]:
+def app_config(database_url: str, cache_key_prefix: str) -> dict[str, Any]:
     """The test configuration; tests may change it before asking for ``app``."""
     return {
         "TESTING": True,
@@ -63,8 +73,9 @@ def app_config(database_url: str) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": None,
-        # Each test counts in its own throttle budgets, even on a shared Redis.
+        # Each test counts in its own throttle budgets and cache keys, even on a shared Redis.
         "THROTTLE_KEY_PREFIX": f"test-throttle-{uuid.uuid4().hex}",
+        "CACHE_KEY_PREFIX": cache_key_prefix,
     }
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request
+from flask import Response, abort, current_app, make_response, render_template, request
 
+from ..logs import log_event
 from ..throttling import anon_throttle, describe_rate, scoped_throttle, user_throttle
 from . import bp, queries
 from .views import MAX_ID, check_page_exists, page_arg
@@ -25,10 +26,19 @@ def author_id_arg() -> int:
 # --- Caching issue: /blog/blogs_auto_invalidation/?author_id=N ------------------------
 
 
-# --- Logging issue: /blog/blogs_logs/?author_id=N ----------------------------------------
-from flask import Response, make_response  # noqa: E402
+@bp.get("/blog/blogs_auto_invalidation/")
+def blogs_auto_invalidation() -> str:
+    """List an author's blogs from ``get_all_blogs``, cached and invalidated on every write."""
+    author_id = author_id_arg()
+    return render_template(
+        "blog/author_blogs.html",
+        author=queries.author_info(author_id),
+        blogs=queries.get_all_blogs(author_id),
+        note="Cached with get_all_blogs(author_id); any write to these blogs invalidates it.",
+    )
 
-from ..logs import log_event  # noqa: E402
+
+# --- Logging issue: /blog/blogs_logs/?author_id=N ----------------------------------------
 
 
 @bp.get("/blog/blogs_logs/")

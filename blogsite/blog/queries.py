@@ -1,4 +1,10 @@
-"""Reads behind the public pages, returning plain data (dicts and lists, no ORM objects)."""
+"""Reads behind the public pages, returning plain data (dicts and lists, no ORM objects).
+
+Each read is cached under the generations it depends on (``all`` is implied): ``lists``
+for site-wide listings, ``author:<id>`` for one author's pages, ``blog:<slug>`` for one
+blog. Commits bump them (``caching/invalidation.py``); ``f.invalidate(*args)`` does it
+by hand, as django-cacheops' ``get_all_blogs.invalidate(12)`` did.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from ..caching import cached, never_cached
 from ..extensions import db
 from ..markup import excerpt
 from ..models import STATUS_PUBLISHED, Author, Blog, Tag, blog_tags
@@ -67,11 +74,13 @@ def _published() -> Select[Any]:
     return select(Blog).where(Blog.status == STATUS_PUBLISHED)
 
 
+@cached(lambda page: ["lists"])
 def home_page(page: int) -> dict[str, Any]:
     """Return a page of the latest published blogs."""
     return _paginate(_published(), page)
 
 
+@cached(lambda slug: [f"blog:{slug}"])
 def blog_detail(slug: str) -> dict[str, Any] | None:
     """Return one blog with its content, or None."""
     blog = db.session.scalar(_with_relations(select(Blog).where(Blog.slug == slug)))
@@ -83,6 +92,7 @@ def blog_detail(slug: str) -> dict[str, Any] | None:
     return detail
 
 
+@cached(lambda author_id: [f"author:{author_id}"])
 def author_info(author_id: int) -> dict[str, Any] | None:
     """Return an author's public profile, or None."""
     author = db.session.get(Author, author_id)
@@ -91,11 +101,13 @@ def author_info(author_id: int) -> dict[str, Any] | None:
     return {"id": author.id, "name": author.name, "bio": author.bio, "user_id": author.user_id}
 
 
+@cached(lambda author_id, page: [f"author:{author_id}"])
 def author_page(author_id: int, page: int) -> dict[str, Any]:
     """Return a page of an author's published blogs."""
     return _paginate(_published().where(Blog.author_id == author_id), page)
 
 
+@never_cached
 def author_drafts(author_id: int) -> list[dict[str, Any]]:
     """Return an author's drafts (never cached: only their writer sees them)."""
     stmt = select(Blog).where(Blog.author_id == author_id, Blog.status != STATUS_PUBLISHED)
@@ -103,18 +115,21 @@ def author_drafts(author_id: int) -> list[dict[str, Any]]:
     return [_summary(blog) for blog in rows]
 
 
+@cached(lambda slug: ["lists"])
 def tag_info(slug: str) -> dict[str, Any] | None:
     """Return a tag by slug, or None."""
     tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
     return None if tag is None else {"id": tag.id, "name": tag.name, "slug": tag.slug}
 
 
+@cached(lambda tag_id, page: ["lists"])
 def tag_page(tag_id: int, page: int) -> dict[str, Any]:
     """Return a page of the published blogs carrying a tag."""
     tagged = select(blog_tags.c.blog_id).where(blog_tags.c.tag_id == tag_id)
     return _paginate(_published().where(Blog.id.in_(tagged)), page)
 
 
+@cached(lambda limit=20: ["lists"])
 def feed_entries(limit: int = 20) -> list[dict[str, Any]]:
     """Return the latest published blogs for the Atom feed, with their content."""
     stmt = _with_relations(_published()).order_by(Blog.created_at.desc(), Blog.id.desc())
@@ -122,6 +137,7 @@ def feed_entries(limit: int = 20) -> list[dict[str, Any]]:
     return [_summary(blog) | {"content": blog.content} for blog in rows]
 
 
+@cached(lambda: ["lists"])
 def sitemap_entries() -> dict[str, list[dict[str, Any]]]:
     """Return every public URL's key and last change, without loading content."""
     blogs = db.session.execute(
@@ -141,6 +157,7 @@ def sitemap_entries() -> dict[str, list[dict[str, Any]]]:
     }
 
 
+@cached(lambda author_id: [f"author:{author_id}"])
 def get_all_blogs(author_id: int) -> list[dict[str, Any]]:
     """Return all of an author's published blogs, newest first (the original's query)."""
     stmt = _with_relations(_published().where(Blog.author_id == author_id))

@@ -1,0 +1,21 @@
+"""The site as gunicorn serves it, plus one bare route to compare cached pages against."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from blogsite import create_app
+
+# In a blueprint, like every public page: the same before/after-request hooks run
+# (flask-limiter checks blueprint limits and exemptions), so the ratio is the cache's cost.
+bench = Blueprint("bench", __name__)
+
+
+@bench.get("/bench/bare")
+def bare() -> str:
+    """Return a short constant: the cost of the framework, middleware and hooks alone."""
+    return "ok"
+
+
+app = create_app()
+app.register_blueprint(bench)

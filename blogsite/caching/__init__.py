@@ -1,0 +1,85 @@
+"""Caching that is never stale: generation-keyed reads and pages, calm when Redis dies.
+
+``from blogsite import caching; caching.init_app(app)`` binds it. Reads use
+``@cached(deps=...)`` (see ``blog/queries.py``); writes invalidate themselves through
+session events; the page cache serves anonymous visitors. DESIGN.md, "Caching:
+generations, not deletes", explains why.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from ..extensions import cache
+from . import backend, invalidation, pages
+from .breaker import BACKEND_ERRORS
+from .commands import cache_cli
+from .generations import ALL, EXTENSION, CacheState, cached, current_state, never_cached
+
+__all__ = [
+    "cache_status",
+    "cached",
+    "init_app",
+    "invalidate_all",
+    "invalidate_author",
+    "never_cached",
+]
+
+
+def init_app(app: Flask) -> None:
+    """Bind the backend, the page cache, the invalidation listeners and ``flask cache``."""
+    store = backend.bind(app)
+    if store is not None:
+        app.extensions[EXTENSION] = CacheState(store, app.config | _timeouts(app, store))
+        pages.init_app(app)
+    invalidation.listen()
+    app.cli.add_command(cache_cli)
+
+
+def _timeouts(app: Flask, store: Any) -> dict[str, Any]:
+    if isinstance(store, backend.LocalStore):
+        return {"CACHE_DEFAULT_TIMEOUT": app.config["CACHE_LOCAL_TIMEOUT"]}
+    return {}
+
+
+def invalidate_author(author_id: int) -> None:
+    """Invalidate everything cached about one author (their pages and reads)."""
+    state = current_state()
+    if state is not None:
+        state.bump([f"author:{int(author_id)}"])
+
+
+def invalidate_all() -> None:
+    """Invalidate everything cached (by generation: nothing is deleted)."""
+    state = current_state()
+    if state is not None:
+        state.bump([ALL])
+
+
+def cache_status() -> dict[str, Any]:
+    """Return backend, reachable, breaker, hits, misses, keys and memory (admin, metrics)."""
+    state: CacheState | None = current_state()
+    status: dict[str, Any] = {
+        "backend": type(cache.cache).__name__,
+        "reachable": False,
+        "breaker": "closed",
+        "hits": 0,
+        "misses": 0,
+        "keys": 0,
+        "memory": None,
+    }
+    if state is None:
+        return status
+    status["breaker"] = state.breaker.state
+    if not state.breaker.is_closed:
+        return status  # known down: do not wait on a timeout
+    try:
+        state.store.ping()
+        status |= state.store.stats()
+        status["reachable"] = True
+    except BACKEND_ERRORS as error:
+        state.breaker.trip(error)
+        status["breaker"] = state.breaker.state
+    return status

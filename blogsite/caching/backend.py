@@ -1,0 +1,149 @@
+"""Choose and bind the cache backend: Redis, Sentinel, Cluster, in-process, or off."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+from flask_caching.backends.rediscache import RedisClusterCache
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from ..config import ConfigError
+from ..extensions import cache
+from .breaker import BACKEND_ERRORS
+from .store import LocalStore, RedisStore
+
+logger = logging.getLogger("blogsite.caching")
+
+DEFAULTS: dict[str, Any] = {
+    "CACHE_ENABLED": True,
+    "CACHE_KEY_PREFIX": "blogsite:",
+    "CACHE_DEFAULT_TIMEOUT": 3600,  # values are never stale; the timeout only frees memory
+    "CACHE_GENERATION_TIMEOUT": 7 * 24 * 3600,  # after a bump; expiry or eviction is safe
+    "CACHE_LOCAL_TIMEOUT": 30,  # in-process: bounds how long other workers lag a write
+    "CACHE_THRESHOLD": 500,  # in-process entries
+    "CACHE_LOCK_SECONDS": 5.0,
+    "CACHE_RETRY_SECONDS": 5.0,
+    "CACHE_SOCKET_TIMEOUT": 0.25,
+    "CACHE_CONNECT_TIMEOUT": 0.25,
+    "CACHE_RETRIES": 1,  # one immediate retry survives a connection dropped by a restart
+    "CACHE_PAGE_MEMORY_BYTES": 8 * 1024 * 1024,  # per-process copies of hot pages
+    "CACHE_PAGE_MEMORY_ITEM_BYTES": 512 * 1024,
+    "REDIS_SENTINELS": None,
+    "REDIS_SENTINEL_MASTER": "mymaster",
+    "REDIS_CLUSTER": None,
+    "REDIS_PASSWORD": None,
+}
+
+
+def parse_nodes(value: Any, name: str) -> list[tuple[str, int]]:
+    """Parse ``host:port,host:port`` into pairs, or raise ConfigError naming ``name``."""
+    nodes = []
+    for part in str(value).split(","):
+        host, _, port = part.strip().rpartition(":")
+        if not host or not port.isdigit():
+            raise ConfigError(f"BLOGSITE_{name} must be host:port pairs separated by commas.")
+        nodes.append((host.strip("[]"), int(port)))
+    return nodes
+
+
+def enabled(value: Any) -> bool:
+    """Read CACHE_ENABLED: 0, false, no and off (any case) turn caching off."""
+    if isinstance(value, str):
+        return value.strip().lower() not in ("0", "false", "no", "off", "")
+    return bool(value)
+
+
+def client_options(config: dict[str, Any]) -> dict[str, Any]:
+    """Return redis-py connection options: short timeouts, at most one quick retry."""
+    return {
+        "socket_timeout": float(config["CACHE_SOCKET_TIMEOUT"]),
+        "socket_connect_timeout": float(config["CACHE_CONNECT_TIMEOUT"]),
+        "retry": Retry(NoBackoff(), int(config["CACHE_RETRIES"])),
+    }
+
+
+def flask_caching_config(config: dict[str, Any]) -> dict[str, Any]:
+    """Return the flask-caching settings for the configured backend."""
+    options = client_options(config)
+    common = {"CACHE_KEY_PREFIX": config["CACHE_KEY_PREFIX"], "CACHE_OPTIONS": options}
+    password = config.get("REDIS_PASSWORD")
+    if not enabled(config["CACHE_ENABLED"]):
+        return {"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True}
+    if config.get("REDIS_CLUSTER"):
+        parse_nodes(config["REDIS_CLUSTER"], "REDIS_CLUSTER")
+        return common | {
+            "CACHE_TYPE": "RedisClusterCache",
+            "CACHE_REDIS_CLUSTER": str(config["REDIS_CLUSTER"]),
+            "CACHE_REDIS_PASSWORD": password or "",
+            "CACHE_REDIS_URL": "",
+        }
+    if config.get("REDIS_SENTINELS"):
+        sentinel_options = {
+            "sentinel_socket_timeout": options["socket_timeout"],
+            "sentinel_socket_connect_timeout": options["socket_connect_timeout"],
+        }
+        return common | {
+            "CACHE_TYPE": "RedisSentinelCache",
+            "CACHE_REDIS_SENTINELS": parse_nodes(config["REDIS_SENTINELS"], "REDIS_SENTINELS"),
+            "CACHE_REDIS_SENTINEL_MASTER": str(config["REDIS_SENTINEL_MASTER"]),
+            "CACHE_REDIS_PASSWORD": password,
+            "CACHE_OPTIONS": options | sentinel_options,
+        }
+    if config.get("REDIS_URL"):
+        return common | {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": config["REDIS_URL"]}
+    return {
+        "CACHE_TYPE": "SimpleCache",
+        "CACHE_THRESHOLD": int(config["CACHE_THRESHOLD"]),
+        "CACHE_DEFAULT_TIMEOUT": int(config["CACHE_LOCAL_TIMEOUT"]),
+    }
+
+
+def bind(app: Flask) -> RedisStore | LocalStore | None:
+    """Bind flask-caching's ``cache`` and return the store the generation cache uses."""
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    settings = flask_caching_config(app.config)
+    kind = settings["CACHE_TYPE"]
+    if kind == "NullCache":
+        cache.init_app(app, settings)
+        return None
+    if kind == "SimpleCache":
+        cache.init_app(app, settings)
+        logger.warning(
+            "No REDIS_URL: caching in process memory. Each worker has its own cache and "
+            "does not see invalidations made by other workers or instances for up to "
+            "%s s; set REDIS_URL for a shared cache.",
+            settings["CACHE_DEFAULT_TIMEOUT"],
+        )
+        return LocalStore(cache.cache)
+    if kind == "RedisClusterCache":
+        return _bind_cluster(app, settings)
+    cache.init_app(app, settings)
+    backend = cache.cache
+    # Always the master: a replica may not have seen a generation bump yet.
+    return RedisStore(lambda: backend._write_client, backend._get_prefix(), backend.serializer)
+
+
+def _bind_cluster(app: Flask, settings: dict[str, Any]) -> RedisStore:
+    """Bind a Redis Cluster backend; if the cluster is down at start, connect later."""
+
+    def build() -> Any:
+        return RedisClusterCache(
+            cluster=settings["CACHE_REDIS_CLUSTER"],
+            password=settings["CACHE_REDIS_PASSWORD"],
+            key_prefix=settings["CACHE_KEY_PREFIX"],
+            **settings["CACHE_OPTIONS"],
+        )
+
+    try:
+        cache.init_app(app, settings)
+        backend = cache.cache
+    except BACKEND_ERRORS as error:
+        logger.warning("Redis Cluster unreachable at start-up (%s); will retry.", error)
+        cache.init_app(app, {"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True})
+        prefix = settings["CACHE_KEY_PREFIX"]
+        return RedisStore(lambda: build()._write_client, prefix, RedisClusterCache.serializer)
+    return RedisStore(lambda: backend._write_client, backend._get_prefix(), backend.serializer)

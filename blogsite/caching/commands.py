@@ -1,0 +1,68 @@
+"""``flask cache print|stats|clear``: the original's print_cache, and more."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from ..extensions import cache
+from .breaker import BACKEND_ERRORS
+from .generations import ALL, current_state
+from .store import LocalStore
+
+cache_cli = AppGroup("cache", help="Inspect and invalidate the cache.")
+
+
+def backend_name() -> str:
+    """Return the class name of flask-caching's backend (RedisCache, SimpleCache...)."""
+    return type(cache.cache).__name__
+
+
+@cache_cli.command("print")
+def print_command() -> None:
+    """Set hello to World, read it back and print the backend class."""
+    try:
+        cache.set("hello", "World")
+        value = cache.get("hello")
+    except BACKEND_ERRORS as error:
+        raise click.ClickException(f"{backend_name()} is unreachable: {error}") from None
+    click.echo(value if value is not None else "None (caching is off: BLOGSITE_CACHE_ENABLED=0)")
+    click.echo(f"Backend: {backend_name()}")
+
+
+@cache_cli.command("stats")
+def stats_command() -> None:
+    """Print the backend, whether it answers, keys, hits, misses and memory used."""
+    from . import cache_status
+
+    status = cache_status()
+    click.echo(f"backend:   {status['backend']}")
+    click.echo(f"reachable: {'yes' if status['reachable'] else 'no'}")
+    click.echo(f"circuit:   {status['breaker']}")
+    click.echo(f"prefix:    {current_app.config.get('CACHE_KEY_PREFIX', '')}")
+    click.echo(f"keys:      {status['keys']}")
+    click.echo(f"hits:      {status['hits']}")
+    click.echo(f"misses:    {status['misses']}")
+    click.echo(f"memory:    {status['memory'] or 'n/a'}")
+
+
+@cache_cli.command("clear")
+@click.option(
+    "--author-id", type=click.IntRange(min=1), default=None, help="Only this author's pages."
+)
+def clear_command(author_id: int | None) -> None:
+    """Invalidate one author's cached reads and pages, or everything (never FLUSHDB)."""
+    state = current_state()
+    if state is None:
+        click.echo("Caching is off (BLOGSITE_CACHE_ENABLED=0); nothing to clear.")
+        return
+    name = ALL if author_id is None else f"author:{author_id}"
+    try:
+        state.store.bump([f"gen:{name}"], state.generation_timeout)
+    except BACKEND_ERRORS as error:
+        raise click.ClickException(f"{backend_name()} is unreachable: {error}") from None
+    what = "everything" if author_id is None else f"author {author_id}"
+    click.echo(f"Invalidated {what}: generation gen:{name} bumped, no keys deleted.")
+    if isinstance(state.store, LocalStore):
+        click.echo("Note: the cache is in-process (no REDIS_URL): running workers keep theirs.")

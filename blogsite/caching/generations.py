@@ -1,0 +1,188 @@
+"""Generation-keyed cached values: one round trip per hit, one computation per miss.
+
+A value is stored with the generations it was built from (read *before* the query ran)
+and counts only while they are still current. A commit gives the generations it touched
+new random values, so a reader that fetched old rows and stores them late stores them
+under generations nobody holds any more.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+from flask import current_app, g, has_app_context, has_request_context
+
+from .breaker import CircuitBreaker
+from .store import LocalStore, RedisStore
+
+T = TypeVar("T")
+EXTENSION = "blogsite_cache"
+ALL = "all"
+
+
+class CacheState:
+    """One app's cache machinery: the store, its circuit breaker and the settings."""
+
+    def __init__(self, store: RedisStore | LocalStore, config: dict[str, Any]) -> None:
+        self.store = store
+        self.timeout = int(config["CACHE_DEFAULT_TIMEOUT"])
+        self.generation_timeout = int(config["CACHE_GENERATION_TIMEOUT"])
+        self.lock_seconds = float(config["CACHE_LOCK_SECONDS"])
+        self.breaker = CircuitBreaker(config["CACHE_RETRY_SECONDS"], self._recover)
+
+    def _recover(self) -> None:
+        self.store.ping()
+        self.store.bump([gen_key(ALL)], self.generation_timeout)
+
+    def read(self, deps: Sequence[str], key: str | None) -> tuple[tuple[str, ...], Any] | None:
+        """Return the current generations of ``deps`` and the entry at ``key``; None when down."""
+        gen_keys = [gen_key(dep) for dep in deps]
+
+        def fetch() -> tuple[tuple[str, ...], Any]:
+            gens, entry = self.store.read(gen_keys, key)
+            if None in gens:
+                # A generation nobody has set yet (or one evicted): set it, and miss. It
+                # lives as long as a value: a flood of unknown slugs cannot pile up keys.
+                pairs = list(zip(gen_keys, gens, strict=True))
+                missing = [k for k, gen in pairs if gen is None]
+                tokens = self.store.init_generations(missing, self.timeout)
+                fresh = dict(zip(missing, tokens, strict=True))
+                return tuple(gen or fresh[k] for k, gen in pairs), None
+            return tuple(gens), entry  # type: ignore[arg-type]
+
+        return self.breaker.call(fetch, None)
+
+    def write(self, key: str, gens: tuple[str, ...], value: Any, unlock: str | None) -> None:
+        """Store ``value`` tagged with the generations read before it was computed."""
+        entry = {"g": gens, "v": value}
+        self.breaker.call(lambda: self.store.write(key, entry, self.timeout, unlock), None)
+
+    def bump(self, deps: Iterable[str]) -> bool:
+        """Invalidate everything built on ``deps``; return whether the store took it."""
+        names = set(deps)
+        if ALL in names:
+            names = {ALL}  # everything depends on it; the others would be wasted work
+        if not names:
+            return True
+        keys = sorted(gen_key(name) for name in names)
+
+        def bump() -> bool:
+            self.store.bump(keys, self.generation_timeout)
+            return True
+
+        return self.breaker.call(bump, False)
+
+    def count(self, hit: bool) -> None:
+        self.store.counters.add(hit)
+
+    def get_or_compute(self, key: str, deps: Sequence[str], compute: Callable[[], T]) -> T:
+        """Return the cached value at ``key``, computing it at most once across waiters."""
+        got = self.read(deps, key)
+        if got is None:
+            return compute()  # cache down: straight to the database, no waiting
+        gens, entry = got
+        if is_current(entry, gens):
+            self.count(True)
+            return entry["v"]
+        self.count(False)
+        lock = "lock:" + key
+        deadline = time.monotonic() + self.lock_seconds
+        delay = 0.005
+        while not self.breaker.call(lambda: self.store.lock(lock, self.lock_seconds), False):
+            if not self.breaker.is_closed or time.monotonic() > deadline:
+                return self._compute_and_store(key, gens, compute, None)
+            time.sleep(delay)
+            delay = min(delay * 1.5, 0.05)
+            got = self.read(deps, key)
+            if got is None:
+                return compute()
+            gens, entry = got
+            if is_current(entry, gens):
+                return entry["v"]
+        return self._compute_and_store(key, gens, compute, lock)
+
+    def _compute_and_store(
+        self, key: str, gens: tuple[str, ...], compute: Callable[[], T], lock: str | None
+    ) -> T:
+        try:
+            value = compute()
+        except BaseException:
+            if lock is not None:
+                self.breaker.call(lambda: self.store.unlock(lock), None)
+            raise
+        self.write(key, gens, value, lock)
+        return value
+
+
+def gen_key(dep: str) -> str:
+    return "gen:" + dep
+
+
+def is_current(entry: Any, gens: tuple[str, ...]) -> bool:
+    """Return whether a stored entry was built from exactly these generations."""
+    return isinstance(entry, dict) and entry.get("g") == gens
+
+
+def current_state() -> CacheState | None:
+    """Return the app's cache state, or None when caching is off or there is no app."""
+    if not has_app_context():
+        return None
+    return current_app.extensions.get(EXTENSION)
+
+
+def record_deps(deps: Iterable[str]) -> None:
+    """Note what the current request's page was built from (the page cache checks it)."""
+    if has_request_context():
+        g.setdefault("_cache_deps", set()).update(deps)
+
+
+def mark_private() -> None:
+    """Mark the current request's page as never cacheable (it read something personal)."""
+    if has_request_context():
+        g._cache_private = True
+
+
+def cached(deps: Callable[..., Iterable[str]]) -> Callable[[Callable[..., T]], Any]:
+    """Cache a read of plain data under the generations ``deps(*args)`` names (plus ``all``).
+
+    The wrapped function takes positional ints and strings only. ``f.invalidate(*args)``
+    bumps that entry's generations; ``f.invalidate()`` bumps ``all``.
+    """
+
+    def decorate(fn: Callable[..., T]) -> Any:
+        prefix = f"q:{fn.__module__.rsplit('.', 1)[-1]}.{fn.__name__}"
+
+        @functools.wraps(fn)
+        def wrapper(*args: Any) -> T:
+            names = (ALL, *deps(*args))
+            record_deps(names)
+            state = current_state()
+            if state is None:
+                return fn(*args)
+            key = ":".join([prefix, *map(str, args)])
+            return state.get_or_compute(key, names, lambda: fn(*args))
+
+        def invalidate(*args: Any) -> None:
+            state = current_state()
+            if state is not None:
+                state.bump(deps(*args) if args else [ALL])
+
+        wrapper.invalidate = invalidate  # type: ignore[attr-defined]
+        wrapper.uncached = fn  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+def never_cached(fn: Callable[..., T]) -> Callable[..., T]:
+    """Run ``fn`` every time and keep the page that used it out of the page cache."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        mark_private()
+        return fn(*args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,221 @@
+"""Whole-page cache for anonymous GET/HEAD of the public pages.
+
+Flow: every app-wide before_request runs first (flask-limiter's included); ``serve``
+answers a hit from Redis with one round trip; otherwise the view runs and ``store`` (on Flask's
+``request_finished``, so it sees the final headers, session cookie included) keeps the
+page if nothing personal can be in it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from cachetools import LRUCache
+from flask import Flask, current_app, g, request, request_finished, session
+from flask_limiter.util import get_qualified_name
+from werkzeug.wrappers import Response
+
+from ..extensions import limiter
+from .generations import ALL, EXTENSION, CacheState, is_current
+
+Deps = Callable[[dict[str, Any], dict[str, str]], list[str]]
+
+# endpoint -> (known query parameters, generations the page is built from)
+PAGES: dict[str, tuple[tuple[str, ...], Deps]] = {
+    "blog.index": (("page",), lambda view, args: ["lists"]),
+    "blog.detail": ((), lambda view, args: [f"blog:{view['slug']}"]),
+    "blog.author": (("page",), lambda view, args: [f"author:{view['author_id']}"]),
+    "blog.tag": (("page",), lambda view, args: ["lists"]),
+    "blog.feed": ((), lambda view, args: ["lists"]),
+    "blog.sitemap": ((), lambda view, args: ["lists"]),
+    "blog.blogs_auto_invalidation": (
+        ("author_id",),
+        lambda view, args: [f"author:{args['author_id']}"],
+    ),
+}
+DEFAULT_ARGS = {"page": "1"}
+MEMORY = "blogsite_page_memory"
+logger = logging.getLogger("blogsite.caching")
+MAX_KEY_PART = 200
+
+
+class PageMemory:
+    """A bounded per-process copy of hot pages, trusted only when its generations match."""
+
+    def __init__(self, max_bytes: int, max_item: int) -> None:
+        self._pages: LRUCache[str, tuple] = LRUCache(max_bytes, getsizeof=lambda e: len(e[2]) + 256)
+        self._max_item = max_item
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> tuple | None:
+        with self._lock:
+            return self._pages.get(key)
+
+    def put(self, key: str, entry: tuple) -> None:
+        if len(entry[2]) <= self._max_item:
+            with self._lock:
+                self._pages[key] = entry
+
+
+def page_key() -> tuple[str, list[str], bool] | None:
+    """Return (key, generations, canonical) for this request, or None if not cacheable."""
+    rule = PAGES.get(request.endpoint or "")
+    if rule is None:
+        return None
+    known, deps = rule
+    args: dict[str, str] = {}
+    for name in known:
+        values = request.args.getlist(name)
+        if len(values) > 1:
+            return None
+        if values:
+            raw = values[0]
+            if not raw.isascii() or not raw.isdigit() or len(raw) > 10:
+                return None  # the view answers 400/404, which is never cached
+            args[name] = str(int(raw))
+    view = request.view_args or {}
+    if any(len(str(value)) > MAX_KEY_PART for value in view.values()):
+        return None
+    try:
+        names = deps(view, args)
+    except KeyError:
+        return None  # a required parameter is missing: the view answers 400
+    parts = [f"{k}={v}" for k, v in sorted(view.items())]
+    parts += [f"{k}={v}" for k, v in sorted(args.items()) if DEFAULT_ARGS.get(k) != v]
+    # Unknown parameters share the key; but their page (its login link carries the full
+    # path) is only stored from a request that has none.
+    canonical = set(request.args) <= set(known)
+    return "page:" + request.endpoint + ":" + "&".join(parts), [ALL, *names], canonical
+
+
+def is_anonymous_request() -> bool:
+    """Return whether nothing identifies a user: no session user, remember cookie or auth."""
+    if "Authorization" in request.headers:
+        return False
+    if current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
+        return False
+    # A pending flashed message must be shown to this visitor, not skipped by a hit.
+    return session.get("_user_id") is None and "_flashes" not in session
+
+
+def check_route_limits() -> None:
+    """Apply the view's ``@limiter.limit`` limits, which flask-limiter checks in the view."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    # flask-limiter marks its wrapper with a weak proxy of the limiter: compare with ==.
+    if view is not None and getattr(view, "__wrapper-limiter-instance", None) == limiter:
+        # The same call flask-limiter's view wrapper makes; a hit skips that wrapper.
+        limiter._check_request_limit(callable_name=get_qualified_name(view), in_middleware=False)
+
+
+def serve() -> Response | None:
+    """Answer an anonymous GET/HEAD of a cacheable page from the cache (before_request)."""
+    state: CacheState | None = current_app.extensions.get(EXTENSION)
+    if state is None or request.method not in ("GET", "HEAD"):
+        return None
+    found = page_key()
+    if found is None:
+        return None
+    if not is_anonymous_request():
+        g._page_cache = {"private": True}
+        return None
+    key, deps, canonical = found
+    memory: PageMemory = current_app.extensions[MEMORY]
+    local = memory.get(key)
+    got = state.read(deps, None if local else key)
+    if got is not None and local is not None and local[0] != got[0]:
+        got = state.read(deps, key)  # our copy is outdated; another worker may have a newer one
+        local = None
+    g._page_cache = {
+        "key": key,
+        "deps": deps,
+        "gens": None if got is None else got[0],  # None: cache down, store nothing
+        "canonical": canonical,
+        "empty_session": not session,
+        "hit": False,
+    }
+    if got is None:
+        return None
+    gens, entry = got
+    if local is not None:
+        page = local
+    elif is_current(entry, gens):
+        page = (gens, *entry["v"])
+        memory.put(key, page)
+    else:
+        state.count(False)
+        return None
+    state.count(True)
+    g._page_cache["hit"] = True
+    check_route_limits()
+    _, etag, body, content_type = page
+    return finish(Response(body, status=200, content_type=content_type), etag, "HIT")
+
+
+def finish(response: Response, etag: str, status: str) -> Response:
+    """Add the cache headers and answer If-None-Match with 304."""
+    response.headers["X-Cache"] = status
+    response.headers["Cache-Control"] = "no-cache"  # browsers revalidate: never stale
+    response.set_etag(etag)
+    if "If-None-Match" not in request.headers:
+        return response
+    return response.make_conditional(request.environ)
+
+
+def is_public(response: Response, ticket: dict[str, Any]) -> bool:
+    """Return whether nothing in ``response`` can belong to one visitor."""
+    user = g.get("_login_user")
+    return not (
+        response.status_code != 200
+        or response.is_streamed
+        or response.direct_passthrough
+        or "Set-Cookie" in response.headers
+        or session.modified
+        or not ticket["empty_session"]  # a session (even without a user) may feed the page
+        or (user is not None and user.is_authenticated)
+        or g.get("_cache_private")
+    )
+
+
+def store(sender: Flask, response: Response, **extra: Any) -> None:
+    """Keep the finished page if it is the same for every anonymous visitor."""
+    ticket = g.get("_page_cache")
+    state: CacheState | None = sender.extensions.get(EXTENSION)
+    if ticket is None or state is None:
+        return
+    if ticket.get("private"):
+        # This visitor's copy of a public page: keep it out of shared (proxy) caches.
+        response.headers.setdefault("Cache-Control", "private")
+        return
+    if ticket["hit"]:
+        return
+    response.headers["X-Cache"] = "MISS"
+    if not is_public(response, ticket):
+        return
+    body = response.get_data()
+    etag = hashlib.blake2b(body, digest_size=16).hexdigest()
+    if ticket["gens"] is not None and ticket["canonical"]:
+        used = g.get("_cache_deps", set())
+        if used <= set(ticket["deps"]):
+            content_type = response.headers.get("Content-Type", "text/html; charset=utf-8")
+            state.write(ticket["key"], ticket["gens"], (etag, body, content_type), None)
+            sender.extensions[MEMORY].put(ticket["key"], (ticket["gens"], etag, body, content_type))
+        else:
+            # A view read data its key does not cover: a bug to fix in PAGES, never stale.
+            logger.error("Not caching %s: it read %s", request.endpoint, sorted(used))
+    finish(response, etag, "MISS")
+
+
+def init_app(app: Flask) -> None:
+    """Serve hits before the views and store pages after them."""
+    app.extensions[MEMORY] = PageMemory(
+        int(app.config["CACHE_PAGE_MEMORY_BYTES"]), int(app.config["CACHE_PAGE_MEMORY_ITEM_BYTES"])
+    )
+    # Registered per blueprint: blueprint hooks run after every app-wide before_request
+    # (flask-limiter's, logging's, host checks), whatever order the extensions bind in.
+    for scope in {endpoint.rpartition(".")[0] or None for endpoint in PAGES}:
+        app.before_request_funcs.setdefault(scope, []).append(serve)
+    request_finished.connect(store, app)

@@ -1,0 +1,241 @@
+"""Backend choice (Redis, Sentinel, Cluster, in-process, off) and ``flask cache``."""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from blogsite import caching, create_app
+from blogsite.blog import queries
+from blogsite.caching.store import COUNT_FLUSH_SECONDS
+from blogsite.config import ConfigError
+
+from .conftest import count_queries
+from .servers import RedisServer, free_port, wait_until
+from .services import require_binary
+
+AUTO = "/blog/blogs_auto_invalidation/?author_id=1"
+# Redis topology is under test, not the database: one database keeps CI short.
+ONE_DATABASE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+def caching_warnings(caplog: Any) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "blogsite.caching"]
+
+
+def test_without_redis_an_in_process_cache_says_so_once(app_config, app, caplog):
+    caplog.set_level(logging.WARNING, "blogsite.caching")
+    caplog.clear()
+    app = create_app(app_config | {"REDIS_URL": None})
+    warnings = caching_warnings(caplog)
+    assert len(warnings) == 1 and "Each worker has its own cache" in warnings[0]
+    client = app.test_client()
+    assert client.get("/").headers["X-Cache"] == "MISS"
+    assert client.get("/").headers["X-Cache"] == "HIT"
+    with app.app_context():
+        status = caching.cache_status()
+    assert status["backend"] == "SimpleCache" and status["reachable"] is True
+    assert status["hits"] >= 1 and status["memory"] is None
+    assert len(caching_warnings(caplog)) == 1
+
+
+@pytest.mark.parametrize("value", ["0", "false", "off"])
+def test_cache_enabled_0_turns_every_cache_off(app_config, make_blog, monkeypatch, app, value):
+    make_blog("Alpha", author_name="writer")
+    monkeypatch.setenv("BLOGSITE_CACHE_ENABLED", value)
+    off = create_app(app_config)
+    client = off.test_client()
+    for _ in range(2):
+        response = client.get(AUTO)
+        assert response.status_code == 200 and "X-Cache" not in response.headers
+    with off.app_context():
+        with count_queries(off) as statements:
+            queries.get_all_blogs(1), queries.get_all_blogs(1)
+        assert len([s for s in statements if "blogs.author_id =" in s]) == 2
+        assert caching.cache_status()["backend"] == "NullCache"
+        caching.invalidate_all()  # harmless no-ops
+        caching.invalidate_author(1)
+    result = off.test_cli_runner().invoke(args=["cache", "print"])
+    assert result.exit_code == 0 and "caching is off" in result.output
+
+
+@pytest.mark.parametrize(
+    ("setting", "value"),
+    [("REDIS_SENTINELS", "nonsense"), ("REDIS_SENTINELS", "host:port"), ("REDIS_CLUSTER", ":1")],
+)
+def test_malformed_node_lists_are_a_clear_config_error(app_config, setting, value):
+    with pytest.raises(ConfigError, match=f"BLOGSITE_{setting} must be host:port"):
+        create_app(app_config | {setting: value})
+
+
+def test_a_cluster_down_at_start_up_does_not_stop_the_site(app_config, make_blog, caplog):
+    make_blog("Alpha", author_name="writer")
+    port = free_port()  # nothing listens there
+    config = app_config | {"REDIS_CLUSTER": f"127.0.0.1:{port}", "CACHE_RETRY_SECONDS": 60}
+    app = create_app(config)
+    assert any("Redis Cluster unreachable" in m for m in caching_warnings(caplog))
+    client = app.test_client()
+    for _ in range(3):
+        response = client.get(AUTO)
+        assert response.status_code == 200 and response.headers["X-Cache"] == "MISS"
+    with app.app_context():
+        status = caching.cache_status()
+    assert status["reachable"] is False and status["breaker"] == "open"
+
+
+@pytest.mark.redis
+@pytest.mark.slow
+@ONE_DATABASE
+def test_sentinel_finds_the_master(app_config, make_blog, tmp_path: Path):
+    binary = require_binary("redis-server")
+    master = RedisServer(binary, tmp_path).start()
+    sentinel_port = free_port()
+    conf = tmp_path / "sentinel.conf"
+    conf.write_text(
+        f"port {sentinel_port}\nbind 127.0.0.1\ndir {tmp_path}\n"
+        f"sentinel monitor blogmaster 127.0.0.1 {master.port} 1\n"
+    )
+    sentinel = subprocess.Popen([binary, str(conf), "--sentinel"], stdout=subprocess.DEVNULL)
+    try:
+        probe = redis.Redis(port=sentinel_port, socket_timeout=2)
+        wait_until(lambda: probe.sentinel_get_master_addr_by_name("blogmaster"), what="sentinel")
+        make_blog("Alpha", author_name="writer")
+        config = app_config | {
+            "REDIS_URL": None,
+            "REDIS_SENTINELS": f"127.0.0.1:{sentinel_port}",
+            "REDIS_SENTINEL_MASTER": "blogmaster",
+        }
+        app = create_app(config)
+        client = app.test_client()
+        assert client.get(AUTO).headers["X-Cache"] == "MISS"
+        assert client.get(AUTO).headers["X-Cache"] == "HIT"
+        with app.app_context():
+            assert caching.cache_status()["backend"] == "RedisSentinelCache"
+        assert master.client().keys(config["CACHE_KEY_PREFIX"] + "page:*")
+    finally:
+        sentinel.terminate()
+        sentinel.wait(10)
+        master.stop()
+
+
+@pytest.mark.redis
+@pytest.mark.slow
+@ONE_DATABASE
+def test_redis_cluster(app_config, make_blog, tmp_path: Path):
+    binary, cli = require_binary("redis-server"), require_binary("redis-cli")
+    nodes = []
+    try:
+        for _ in range(3):
+            port = free_port()
+            while port > 55000:  # the cluster bus listens on port + 10000
+                port = free_port()
+            extra = ("--cluster-enabled", "yes", "--cluster-config-file", f"nodes-{port}.conf")
+            server = RedisServer(binary, tmp_path, *extra)
+            server.port = port
+            nodes.append(server.start())
+        addresses = [f"127.0.0.1:{node.port}" for node in nodes]
+        subprocess.run([cli, "--cluster", "create", *addresses, "--cluster-replicas", "0",
+                        "--cluster-yes"], check=True, capture_output=True, timeout=30)  # fmt: skip
+        for node in nodes:
+            info = node.client().execute_command
+            wait_until(lambda info=info: info("CLUSTER INFO")["cluster_state"] == "ok")
+        make_blog("Alpha", author_name="writer")
+        app = create_app(app_config | {"REDIS_URL": None, "REDIS_CLUSTER": ",".join(addresses)})
+        client = app.test_client()
+        for path in ("/", "/blog/alpha/", AUTO):  # keys spread over the nodes' slots
+            assert client.get(path).headers["X-Cache"] == "MISS"
+            assert client.get(path).headers["X-Cache"] == "HIT"
+        with app.app_context():
+            from blogsite.extensions import db
+            from blogsite.models import Blog
+
+            db.session.scalar(db.select(Blog)).title = "Renamed"
+            db.session.commit()
+            status = caching.cache_status()
+        assert status["backend"] == "RedisClusterCache" and status["reachable"] is True
+        assert status["keys"] >= 6 and status["hits"] >= 3
+        assert "Renamed" in client.get(AUTO).get_data(as_text=True)
+    finally:
+        for node in nodes:
+            node.stop()
+
+
+@pytest.mark.redis
+class TestCommands:
+    @pytest.fixture
+    def app_config(self, app_config: dict[str, Any], redis_url: str) -> dict[str, Any]:
+        return app_config | {"REDIS_URL": redis_url}
+
+    def test_print_sets_hello_and_names_the_backend(self, runner):
+        result = runner.invoke(args=["cache", "print"])
+        assert result.exit_code == 0, result.output
+        assert result.output.splitlines() == ["World", "Backend: RedisCache"]
+
+    def test_stats(self, runner, client, make_blog):
+        make_blog("Alpha", author_name="writer")
+        client.get(AUTO), client.get(AUTO)
+        result = runner.invoke(args=["cache", "stats"])
+        assert result.exit_code == 0, result.output
+        lines = dict(line.split(":", 1) for line in result.output.splitlines())
+        assert lines["backend"].strip() == "RedisCache" and lines["reachable"].strip() == "yes"
+        assert int(lines["hits"]) >= 1 and int(lines["misses"]) >= 1 and int(lines["keys"]) >= 3
+        assert lines["memory"].strip() not in ("", "n/a")
+
+    def test_clear_one_author_or_everything(self, runner, client, make_blog):
+        make_blog("Alpha", author_name="writer")
+        make_blog("Beta", author_name="other")
+        other = "/blog/blogs_auto_invalidation/?author_id=2"
+        for path in (AUTO, other, AUTO, other):
+            client.get(path)
+        result = runner.invoke(args=["cache", "clear", "--author-id", "1"])
+        assert result.exit_code == 0 and "author 1" in result.output
+        assert client.get(AUTO).headers["X-Cache"] == "MISS"
+        assert client.get(other).headers["X-Cache"] == "HIT"
+        result = runner.invoke(args=["cache", "clear"])
+        assert result.exit_code == 0 and "everything" in result.output
+        assert client.get(other).headers["X-Cache"] == "MISS"
+
+    @pytest.mark.parametrize("bad", ["0", "-3", "abc"])
+    def test_clear_rejects_a_bad_author_id(self, runner, bad):
+        result = runner.invoke(args=["cache", "clear", "--author-id", bad])
+        assert result.exit_code == 2 and "author-id" in result.output
+
+    @pytest.mark.parametrize("command", ["print", "clear"])
+    def test_unreachable_redis_is_a_clear_error(self, app_config, command):
+        app = create_app(app_config | {"REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})
+        result = app.test_cli_runner().invoke(args=["cache", command])
+        assert result.exit_code == 1
+        assert "unreachable" in result.output and "Traceback" not in result.output
+        stats = app.test_cli_runner().invoke(args=["cache", "stats"])
+        assert stats.exit_code == 0 and "reachable: no" in stats.output
+
+
+@pytest.mark.redis
+@ONE_DATABASE
+def test_a_hit_is_one_redis_command(app_config, make_blog, tmp_path: Path):
+    """Counted on a redis-server of our own: page hits and query hits cost one command each."""
+    server = RedisServer(require_binary("redis-server"), tmp_path).start()
+    try:
+        make_blog("Alpha", author_name="writer")
+        app = create_app(app_config | {"REDIS_URL": server.url})
+        client, probe = app.test_client(), server.client()
+        for path in ("/", AUTO):
+            client.get(path), client.get(path)
+        before, started = probe.info("stats")["total_commands_processed"], time.monotonic()
+        for _ in range(20):
+            assert client.get(AUTO).headers["X-Cache"] == "HIT"
+        with app.app_context():
+            for _ in range(20):
+                queries.get_all_blogs(1)
+        used = probe.info("stats")["total_commands_processed"] - before - 1  # the INFO
+        # Hit/miss counts ride along in a pipeline (GET per key + 2 INCRBY) every half second.
+        flushes = (time.monotonic() - started) / COUNT_FLUSH_SECONDS + 1
+        assert 40 <= used <= 40 + 4 * flushes, used
+    finally:
+        server.stop()
