@@ -15,6 +15,12 @@ class ConfigError(RuntimeError):
 DEFAULTS: dict[str, Any] = {
     "SQLALCHEMY_TRACK_MODIFICATIONS": False,
     "REDIS_URL": None,
+    # Shared by the cache and the limiter: Sentinel or Cluster instead of a plain REDIS_URL.
+    "REDIS_SENTINELS": None,
+    "REDIS_SENTINEL_MASTER": "mymaster",
+    "REDIS_CLUSTER": None,
+    "REDIS_PASSWORD": None,
+    "REDIS_SOCKET_TIMEOUT": 0.25,
     "BLOGS_PER_PAGE": 10,
     "FEED_SIZE": 20,
     "SITE_NAME": "blogsite",
@@ -39,6 +45,22 @@ def database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def parse_redis_nodes(value: Any, name: str) -> list[tuple[str, int]]:
+    """Parse ``host:port,host:port`` (or a list) into pairs, or raise ConfigError naming it."""
+    entries = value.split(",") if isinstance(value, str) else value
+    if not isinstance(entries, list | tuple):
+        entries = [entries]
+    nodes = []
+    for entry in entries:
+        host, _, port = str(entry).strip().rpartition(":")
+        if not host or not port.isdigit():
+            raise ConfigError(
+                f"BLOGSITE_{name} must be host:port pairs separated by commas; got {value!r}."
+            )
+        nodes.append((host.strip("[]"), int(port)))
+    return nodes
 
 
 def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:

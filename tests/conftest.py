@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -59,9 +60,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
 def cache_key_prefix(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Give every app a test creates (subprocesses too) its own Redis keys; delete them after."""
     prefix = f"test-{uuid.uuid4().hex}:"
+    throttle_prefix = f"test-throttle-{uuid.uuid4().hex}"
     monkeypatch.setenv("BLOGSITE_CACHE_KEY_PREFIX", prefix)
+    monkeypatch.setenv("BLOGSITE_THROTTLE_KEY_PREFIX", throttle_prefix)
     yield prefix
     delete_prefix(prefix)
+    delete_prefix(throttle_prefix)
 
 
 @pytest.fixture
@@ -74,7 +78,7 @@ def app_config(database_url: str, cache_key_prefix: str) -> dict[str, Any]:
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": None,
         # Each test counts in its own throttle budgets and cache keys, even on a shared Redis.
-        "THROTTLE_KEY_PREFIX": f"test-throttle-{uuid.uuid4().hex}",
+        "THROTTLE_KEY_PREFIX": os.environ["BLOGSITE_THROTTLE_KEY_PREFIX"],
         "CACHE_KEY_PREFIX": cache_key_prefix,
     }
 

@@ -19,6 +19,7 @@ from .commands import cache_cli
 from .generations import ALL, EXTENSION, CacheState, cached, current_state, never_cached
 
 __all__ = [
+    "cache_health",
     "cache_status",
     "cached",
     "init_app",
@@ -56,6 +57,24 @@ def invalidate_all() -> None:
     state = current_state()
     if state is not None:
         state.bump([ALL])
+
+
+def cache_health() -> dict[str, Any]:
+    """Return the cache's state for ``/readyz``: one ping at most, never a key scan."""
+    state: CacheState | None = current_state()
+    if state is None:
+        return {"status": "off", "backend": type(cache.cache).__name__}
+    health: dict[str, Any] = {"backend": type(cache.cache).__name__, "breaker": state.breaker.state}
+    if isinstance(state.store, backend.LocalStore):
+        return health | {"status": "local", "detail": "in-process cache: REDIS_URL is not set"}
+    if not state.breaker.is_closed:
+        return health | {"status": "degraded"}  # known down: answer without waiting
+    try:
+        state.store.ping()
+    except BACKEND_ERRORS as error:
+        state.breaker.trip(error)
+        return health | {"status": "degraded", "breaker": state.breaker.state}
+    return health | {"status": "ok"}
 
 
 def cache_status() -> dict[str, Any]:

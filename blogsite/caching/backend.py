@@ -10,7 +10,7 @@ from flask_caching.backends.rediscache import RedisClusterCache
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from ..config import ConfigError
+from ..config import parse_redis_nodes
 from ..extensions import cache
 from .breaker import BACKEND_ERRORS
 from .store import LocalStore, RedisStore
@@ -31,22 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "CACHE_RETRIES": 1,  # one immediate retry survives a connection dropped by a restart
     "CACHE_PAGE_MEMORY_BYTES": 8 * 1024 * 1024,  # per-process copies of hot pages
     "CACHE_PAGE_MEMORY_ITEM_BYTES": 512 * 1024,
-    "REDIS_SENTINELS": None,
-    "REDIS_SENTINEL_MASTER": "mymaster",
-    "REDIS_CLUSTER": None,
-    "REDIS_PASSWORD": None,
 }
-
-
-def parse_nodes(value: Any, name: str) -> list[tuple[str, int]]:
-    """Parse ``host:port,host:port`` into pairs, or raise ConfigError naming ``name``."""
-    nodes = []
-    for part in str(value).split(","):
-        host, _, port = part.strip().rpartition(":")
-        if not host or not port.isdigit():
-            raise ConfigError(f"BLOGSITE_{name} must be host:port pairs separated by commas.")
-        nodes.append((host.strip("[]"), int(port)))
-    return nodes
 
 
 def enabled(value: Any) -> bool:
@@ -73,7 +58,7 @@ def flask_caching_config(config: dict[str, Any]) -> dict[str, Any]:
     if not enabled(config["CACHE_ENABLED"]):
         return {"CACHE_TYPE": "NullCache", "CACHE_NO_NULL_WARNING": True}
     if config.get("REDIS_CLUSTER"):
-        parse_nodes(config["REDIS_CLUSTER"], "REDIS_CLUSTER")
+        parse_redis_nodes(config["REDIS_CLUSTER"], "REDIS_CLUSTER")
         return common | {
             "CACHE_TYPE": "RedisClusterCache",
             "CACHE_REDIS_CLUSTER": str(config["REDIS_CLUSTER"]),
@@ -87,7 +72,9 @@ def flask_caching_config(config: dict[str, Any]) -> dict[str, Any]:
         }
         return common | {
             "CACHE_TYPE": "RedisSentinelCache",
-            "CACHE_REDIS_SENTINELS": parse_nodes(config["REDIS_SENTINELS"], "REDIS_SENTINELS"),
+            "CACHE_REDIS_SENTINELS": parse_redis_nodes(
+                config["REDIS_SENTINELS"], "REDIS_SENTINELS"
+            ),
             "CACHE_REDIS_SENTINEL_MASTER": str(config["REDIS_SENTINEL_MASTER"]),
             "CACHE_REDIS_PASSWORD": password,
             "CACHE_OPTIONS": options | sentinel_options,

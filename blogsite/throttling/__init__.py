@@ -10,6 +10,8 @@ import time
 
 from flask import Flask
 from flask_limiter import RateLimitExceeded
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisClusterException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..extensions import limiter
@@ -80,7 +82,20 @@ def init_app(app: Flask) -> None:
     app.after_request(fix_retry_after)  # before the limiter's hook, so it runs after it
     _forget_previous_app()
     limiter.limit_manager.set_application_limits(application_limits())
-    limiter.init_app(app)
+    try:
+        limiter.init_app(app)
+    except (RedisClusterException, RedisConnectionError) as error:
+        # A cluster client connects at creation; a cluster that is down must not stop the
+        # site from starting. Count per process until the next start, and say so loudly.
+        app.logger.error(
+            "Throttle storage unreachable at start-up (%s): counting in process memory "
+            "until the app restarts.",
+            type(error).__name__,
+        )
+        uri = app.config["RATELIMIT_STORAGE_URI"] = "memory://"
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {}
+        _forget_previous_app()
+        limiter.init_app(app)
     app.register_error_handler(RateLimitExceeded, handle_rate_limited)
     app.cli.add_command(throttle_cli)
     if uri == "memory://" and not (app.debug or app.testing):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from flask import Flask
 from limits import RateLimitItem, parse_many
@@ -12,7 +12,7 @@ from limits.strategies import STRATEGIES
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from ..config import ConfigError
+from ..config import ConfigError, parse_redis_nodes
 
 # DRF's names and defaults, plus the brute-force throttles of the login and register forms.
 DEFAULT_RATES: dict[str, str | None] = {
@@ -26,7 +26,6 @@ DEFAULT_RATES: dict[str, str | None] = {
 DEFAULTS: dict[str, Any] = {
     "THROTTLE_KEY_PREFIX": "blogsite-throttle",
     "TRUSTED_PROXIES": 0,
-    "REDIS_SOCKET_TIMEOUT": 0.25,
     # Moving window: exact like DRF's history list, and one atomic Lua script in Redis.
     "RATELIMIT_STRATEGY": "moving-window",
 }
@@ -126,15 +125,8 @@ def load_settings(app: Flask) -> None:
 
 
 def _hosts(setting: str, value: Any) -> str:
-    """Return ``host:port,host:port`` from a comma-separated string or a list."""
-    entries = value.split(",") if isinstance(value, str) else value
-    hosts = []
-    for entry in entries if isinstance(entries, list | tuple) else [entries]:
-        host, _, port = str(entry).strip().rpartition(":")
-        if not host or not port.isdigit():
-            raise ConfigError(f"BLOGSITE_{setting} must list host:port pairs; got {value!r}.")
-        hosts.append(f"{host}:{port}")
-    return ",".join(hosts)
+    """Return ``host:port,host:port`` for a limits storage URI."""
+    return ",".join(f"{host}:{port}" for host, port in parse_redis_nodes(value, setting))
 
 
 def storage_settings(app: Flask) -> tuple[str, dict[str, Any]]:
@@ -149,7 +141,8 @@ def storage_settings(app: Flask) -> tuple[str, dict[str, Any]]:
     connection = {**timeouts, "retry": Retry(NoBackoff(), 1)}
     options: dict[str, Any] = {"key_prefix": config["THROTTLE_KEY_PREFIX"]}
     url = urlsplit(config.get("REDIS_URL") or "")
-    auth = f":{url.password}@" if url.password else ""
+    password = config.get("REDIS_PASSWORD") or url.password
+    auth = f":{quote(password, safe='')}@" if password else ""
     if config.get("REDIS_SENTINELS"):
         master = config.get("REDIS_SENTINEL_MASTER")
         if not master:
