@@ -62,36 +62,14 @@ errorlog = "-"
 loglevel = os.environ.get("BLOGSITE_LOG_LEVEL", "INFO").lower()
 
 
-def plain_logging_config(level: str) -> dict[str, Any]:
-    """Return a dictConfig for plain text on stdout, used until ``blogsite.logs`` has JSON."""
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-        "handlers": {
-            "stdout": {
-                "class": "logging.StreamHandler",
-                "formatter": "plain",
-                "stream": "ext://sys.stdout",
-            },
-        },
-        "root": {"level": level, "handlers": ["stdout"]},
-        "loggers": {
-            "gunicorn.error": {"level": level, "handlers": ["stdout"], "propagate": False},
-            "gunicorn.access": {"level": level, "handlers": [], "propagate": False},
-        },
-    }
-
-
 def logging_config() -> dict[str, Any]:
-    """Return the one JSON logging setup of the app, for gunicorn's loggers too."""
-    level = os.environ.get("BLOGSITE_LOG_LEVEL", "INFO").upper()
-    try:
-        from blogsite.logs import logging_dict_config
-    except ImportError:
-        return plain_logging_config(level)
+    """Return the app's one JSON logging setup, so gunicorn's own loggers use it too."""
+    from blogsite.logs import logging_dict_config
+
     return logging_dict_config(
-        level, os.environ.get("BLOGSITE_LOG_FILE") or None, os.environ.get("BLOGSITE_LOG_HTTP_URL")
+        os.environ.get("BLOGSITE_LOG_LEVEL", "INFO").upper(),
+        os.environ.get("BLOGSITE_LOG_FILE") or None,
+        os.environ.get("BLOGSITE_LOG_HTTP_URL") or None,
     )
 
 
@@ -99,8 +77,22 @@ logconfig_dict = logging_config()
 
 
 def on_starting(server: Any) -> None:
-    """Say once how the server is set up."""
+    """Empty the metrics directory of a previous run, and say how the server is set up."""
+    metrics_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if metrics_dir:
+        # Files left by dead workers of an earlier run would be summed into /metrics.
+        os.makedirs(metrics_dir, exist_ok=True)
+        for name in os.listdir(metrics_dir):
+            if name.endswith(".db"):
+                os.remove(os.path.join(metrics_dir, name))
     logging.getLogger("gunicorn.error").info(
         "blogsite: %s worker(s) x %s thread(s), trusted proxies: %s",
         workers, threads, trusted_proxies,
     )  # fmt: skip
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """Drop a dead worker's live gauges from the multiprocess metrics."""
+    from blogsite.metrics import mark_process_dead
+
+    mark_process_dead(worker.pid)
