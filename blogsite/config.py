@@ -20,6 +20,7 @@ DEFAULTS: dict[str, Any] = {
     "REDIS_SENTINEL_MASTER": "mymaster",
     "REDIS_CLUSTER": None,
     "REDIS_PASSWORD": None,
+    "REDIS_SENTINEL_PASSWORD": None,  # only if the Sentinels themselves require one
     "REDIS_SOCKET_TIMEOUT": 0.25,
     "BLOGS_PER_PAGE": 10,
     "FEED_SIZE": 20,

@@ -77,6 +77,7 @@ def flask_caching_config(config: dict[str, Any]) -> dict[str, Any]:
             ),
             "CACHE_REDIS_SENTINEL_MASTER": str(config["REDIS_SENTINEL_MASTER"]),
             "CACHE_REDIS_PASSWORD": password,
+            "CACHE_REDIS_SENTINEL_PASSWORD": config.get("REDIS_SENTINEL_PASSWORD"),
             "CACHE_OPTIONS": options | sentinel_options,
         }
     if config.get("REDIS_URL"):

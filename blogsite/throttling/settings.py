@@ -150,7 +150,14 @@ def storage_settings(app: Flask) -> tuple[str, dict[str, Any]]:
         hosts = _hosts("REDIS_SENTINELS", config["REDIS_SENTINELS"])
         if url.path.strip("/").isdigit():
             options["db"] = int(url.path.strip("/"))
-        options |= {"sentinel_kwargs": dict(timeouts), **connection}
+        # The password is the data nodes'; Sentinels (as in compose.ha.yaml) have none, and
+        # limits would otherwise send it to them too. Counters are read from the primary
+        # only: a replica may lag behind the window the primary just wrote.
+        options |= {
+            "sentinel_kwargs": {**timeouts, "password": config.get("REDIS_SENTINEL_PASSWORD")},
+            "use_replicas": False,
+            **connection,
+        }
         return f"redis+sentinel://{auth}{hosts}/{master}", options
     if config.get("REDIS_CLUSTER"):
         cluster = config["REDIS_CLUSTER"]
