@@ -53,6 +53,23 @@ class CircuitBreaker:
             return self.call(fn, fallback)  # another thread's trial closed it meanwhile
         if decision != HALF_OPEN:
             return fallback
+        return self._trial(fn, fallback)
+
+    def probe(self, fn: Callable[[], T], fallback: T) -> T:
+        """Like ``call``, but while open run the trial now instead of after the retry interval.
+
+        For readiness checks: a probe every few seconds is the cheap way to notice that
+        the backend is back, and the one caller that must not report a stale state.
+        """
+        decision = self._begin_trial(force=True)
+        if decision == CLOSED:
+            return self.call(fn, fallback)
+        if decision != HALF_OPEN:
+            return fallback  # another thread's trial is running: no second connection attempt
+        return self._trial(fn, fallback)
+
+    def _trial(self, fn: Callable[[], T], fallback: T) -> T:
+        """Run the recovery and ``fn`` as this thread's trial; close the circuit if both work."""
         try:
             # Recovery first (it bumps gen:all): nothing cached before the outage may be
             # served once writes made during it could have been missed.
@@ -83,13 +100,14 @@ class CircuitBreaker:
                 self.retry_seconds,
             )
 
-    def _begin_trial(self) -> str:
+    def _begin_trial(self, force: bool = False) -> str:
         """Return CLOSED, OPEN (short-circuit) or HALF_OPEN (this thread runs the trial)."""
         with self._lock:
             opened_at = self._opened_at
             if opened_at is None:
                 return CLOSED
-            if self._trial_running or time.monotonic() - opened_at < self.retry_seconds:
+            waiting = time.monotonic() - opened_at < self.retry_seconds
+            if self._trial_running or (waiting and not force):
                 return OPEN
             self._trial_running = True
             return HALF_OPEN
