@@ -7,8 +7,8 @@ import hashlib
 import secrets
 from typing import Any
 
-from flask import Flask, current_app, g, jsonify, render_template, request
-from werkzeug.exceptions import SecurityError
+from flask import Flask, Request, current_app, g, jsonify, render_template, request
+from werkzeug.exceptions import RequestEntityTooLarge, SecurityError
 from werkzeug.wrappers import Response
 
 from . import deploy_check
@@ -23,18 +23,17 @@ SITE_CSP = (
 
 # flask-admin's templates carry inline <script> blocks, which get a per-request nonce
 # (pass ``csp_nonce`` to ``Admin(csp_nonce_generator=...)``), and a few inline event
-# handlers, which a nonce cannot cover: they are allowed one by one by hash
-# ('unsafe-hashes'), so injected markup still cannot run script. Its widgets (select2,
+# handlers, which a nonce cannot cover: those left are allowed one by one by hash
+# ('unsafe-hashes'), so injected markup still cannot run script. The console's delete
+# buttons and bulk actions carry none (static/js/admin.js runs them). Its widgets (select2,
 # the date picker, x-editable, filters) style elements through the DOM, which CSP allows,
-# so styles need no 'unsafe-inline' either. Not covered: the "Add" button of inline
-# models (its handler names the field), and the *_modal dialogs, whose inline script
-# arrives by XHR with another response's nonce: keep flask-admin's modals off.
+# so styles need no 'unsafe-inline' either. Not covered: flask-admin's own delete button
+# and the "Add" button of inline models, and the *_modal dialogs, whose inline script
+# arrives by XHR with another response's nonce: the console uses none of them.
 ADMIN_INLINE_HANDLERS = (
-    "return faHelpers.safeConfirm('Are you sure you want to delete this record?');",
-    "return false;",
+    "return false;",  # the items of its "Add Filter" menu
     "javascript:void(0)",  # the inert href of its menu toggles; Chromium checks it too
 )
-ADMIN_ACTION_HANDLER = "return modelActions.execute('{name}');"
 ADMIN_CSP = (
     "default-src 'self'; img-src 'self' https: data:; "
     "script-src 'self' 'nonce-{nonce}' 'unsafe-hashes' {hashes}; "
@@ -83,22 +82,12 @@ def is_admin_request() -> bool:
     return blueprint is not None and blueprint.import_name.startswith("flask_admin")
 
 
-def admin_handlers() -> list[str]:
-    """Return the inline event handlers flask-admin may render for this request."""
-    handlers = list(ADMIN_INLINE_HANDLERS)
-    view_function = current_app.view_functions.get(request.endpoint or "")
-    view = getattr(view_function, "__self__", None)  # flask-admin routes are bound methods
-    for name, _text in getattr(view, "_actions", None) or []:
-        handlers.append(ADMIN_ACTION_HANDLER.format(name=name))
-    return handlers
-
-
 def content_security_policy() -> str:
     """Return the policy for the current request: strict for the site, nonced for admin."""
     config = current_app.config
     if not is_admin_request():
         return config["CONTENT_SECURITY_POLICY"]
-    hashes = " ".join(csp_hash(handler) for handler in admin_handlers())
+    hashes = " ".join(csp_hash(handler) for handler in ADMIN_INLINE_HANDLERS)
     return config["ADMIN_CONTENT_SECURITY_POLICY"].format(nonce=csp_nonce(), hashes=hashes)
 
 
@@ -113,6 +102,31 @@ def add_security_headers(response: Response) -> Response:
     if request.is_secure and max_age > 0:
         response.headers.setdefault("Strict-Transport-Security", f"max-age={max_age}")
     return response
+
+
+class SiteRequest(Request):
+    """A request whose body, once refused as too large, stays refused."""
+
+    def _load_form_data(self) -> None:
+        # Werkzeug caches the form only when parsing succeeds. After a 413 the body is
+        # half read, so a second look (by whoever caught the first error: a throttle key,
+        # a library hook) would parse what is left and find an empty form, and the view
+        # would treat an oversized request as an empty one.
+        refused = self.__dict__.get("_body_refused")
+        if refused is not None:
+            raise refused
+        try:
+            super()._load_form_data()
+        except RequestEntityTooLarge as error:
+            self.__dict__["_body_refused"] = error
+            raise
+
+
+def refuse_large_bodies() -> None:
+    """Answer 413 to any body or form over the limits, on every route, before any view."""
+    # Reading the form parses form bodies and opens the stream of others, which checks
+    # MAX_CONTENT_LENGTH; views that ignore their body are covered too.
+    request.form  # noqa: B018
 
 
 def parse_hosts(value: Any) -> list[str] | None:
@@ -143,6 +157,8 @@ def init_app(app: Flask) -> None:
     hosts = parse_hosts(app.config["ALLOWED_HOSTS"])
     if hosts is not None and app.config.get("TRUSTED_HOSTS") is None:
         app.config["TRUSTED_HOSTS"] = hosts
+    app.request_class = SiteRequest
+    app.before_request(refuse_large_bodies)
     app.after_request(add_security_headers)
     app.register_error_handler(SecurityError, handle_bad_host)
     app.cli.add_command(deploy_check.check_deploy_command)

@@ -6,13 +6,10 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from flask_admin import Admin
-from flask_admin.contrib.sqla import ModelView
 
-from blogsite.extensions import db
-from blogsite.models import Tag
 from blogsite.security import csp_hash, parse_hosts
 
+from .admin.conftest import SUPERUSER_PHONE, admin_login
 from .conftest import DEFAULT_PASSWORD, DEFAULT_PHONE
 
 EXPECTED = {
@@ -114,41 +111,44 @@ def test_hsts_only_over_https(app, client):
     assert "Strict-Transport-Security" not in client.get("/", base_url="https://localhost").headers
 
 
-def test_admin_policy_nonces_flask_admins_scripts_and_hashes_its_handlers(app, client):
-    # A real flask-admin console rendered through the app, as the admin issue builds it.
-    from blogsite.security import csp_nonce
+CONSOLE_PAGES = [
+    "/admin/", "/admin/blogs/", "/admin/blogs/new/", "/admin/blogs/edit/?id=1",
+    "/admin/authors/", "/admin/tags/", "/admin/tags/new/", "/admin/cover-images/",
+    "/admin/users/", "/admin/audit/", "/admin/cache/", "/admin/throttling/",
+]  # fmt: skip
 
-    console = Admin(
-        name="csp", url="/admin/csp", endpoint="csp_admin", csp_nonce_generator=csp_nonce
-    )
-    options = {"column_filters": ["name"], "can_delete": True, "create_modal": True}
-    console.add_view(type("TagView", (ModelView,), options)(Tag, db, endpoint="csp_tag"))
-    console.init_app(app)
-    with app.app_context():
-        db.session.add(Tag(name="tag1", slug="tag1"))
-        db.session.commit()
 
-    first = client.get("/admin/csp/csp_tag/")
-    assert first.status_code == 200
-    csp = directives(first.headers["Content-Security-Policy"])
-    nonce = next(s for s in csp["script-src"] if s.startswith("'nonce-"))[len("'nonce-") : -1]
-    assert "'unsafe-inline'" not in csp["script-src"]
-    assert csp["frame-ancestors"] == ["'none'"] and csp["object-src"] == ["'none'"]
-    page = inline_code(first.get_data(as_text=True))
-    assert page.scripts and all(s.get("nonce") == nonce for s in page.scripts)
-    # The delete confirmation, the filter menu and the bulk "delete" action.
-    assert len(set(page.handlers)) == 3
-    for handler in page.handlers:
-        assert csp_hash(handler) in csp["script-src"], handler
-    # The create dialog carries an inline script; it runs under its response's nonce,
-    # a fresh one: a nonce seen once is useless to an attacker later.
-    modal = client.get("/admin/csp/csp_tag/new/?modal=True")
-    modal_nonce = directives(modal.headers["Content-Security-Policy"])["script-src"][1]
-    assert modal_nonce != f"'nonce-{nonce}'"
-    inline = [s for s in inline_code(modal.text).scripts if not s.get("src")]
-    assert inline and all(f"'nonce-{s.get('nonce')}'" == modal_nonce for s in inline)
+def test_admin_policy_nonces_the_consoles_scripts_and_hashes_its_handlers(
+    app, client, make_user, make_blog
+):
+    # The real console, every kind of page, with a record in its lists.
+    make_blog(tags=["tag1"])
+    make_user(SUPERUSER_PHONE, name="Boss", is_superuser=True)
+    login_page = client.get("/admin/login/")
+    assert admin_login(client, SUPERUSER_PHONE).status_code == 302
+    handlers: set[str] = set()
+    nonces: set[str] = set()
+    for response in [login_page, *(client.get(path) for path in CONSOLE_PAGES)]:
+        assert response.status_code == 200, response.request.path
+        csp = directives(response.headers["Content-Security-Policy"])
+        assert "'unsafe-inline'" not in csp["script-src"] + csp["style-src"]
+        assert csp["frame-ancestors"] == ["'none'"] and csp["object-src"] == ["'none'"]
+        nonce = next(s for s in csp["script-src"] if s.startswith("'nonce-"))[len("'nonce-") : -1]
+        nonces.add(nonce)
+        page = inline_code(response.text)
+        assert page.scripts and all(s.get("nonce") == nonce for s in page.scripts)
+        for handler in page.handlers:
+            assert csp_hash(handler) in csp["script-src"], handler
+        handlers.update(page.handlers)
+        # Hashed: the remaining handlers and the inert href of flask-admin's toggles.
+        hashed = {s for s in csp["script-src"] if s.startswith("'sha256-")}
+        assert hashed == {csp_hash("return false;"), csp_hash("javascript:void(0)")}
+    # Delete buttons and bulk actions run from static/js/admin.js: only flask-admin's
+    # filter menu keeps an inline handler.
+    assert handlers == {"return false;"}
+    assert len(nonces) == len(CONSOLE_PAGES) + 1  # one per response: a seen nonce is spent
     # Its static files and anything else under /admin/ get the admin policy too.
-    asset = client.get("/admin/csp/static/admin/js/helpers.js")
+    asset = client.get("/admin/static/admin/js/helpers.js")
     assert asset.status_code == 200
     assert "'unsafe-hashes'" in asset.headers["Content-Security-Policy"]
     assert_site_headers(client.get("/"))
@@ -210,6 +210,23 @@ def test_large_bodies_and_forms_get_the_413_page(client):
     json_client = {"Accept": "application/json"}
     as_json = client.post("/auth/login", data="x" * 2_000_000, headers=json_client)
     assert as_json.status_code == 413 and as_json.json["status"] == 413
+
+
+@pytest.mark.parametrize(
+    "path", ["/auth/login", "/auth/register", "/admin/login/", "/admin/tags/new/", "/"]
+)
+def test_oversized_forms_get_the_413_page_on_every_route(client, path):
+    # Whoever reads the form first (a throttle key, a CSRF check, a view, or nobody at
+    # all), a refused body is never handed on as an empty form.
+    multipart = "multipart/form-data"
+    big_field = {"phone_no": "1", "password": "p" * 300_000}
+    many = {f"f{n}": "1" for n in range(600)}
+    for data in (big_field, many):
+        refused = client.post(path, data=data, content_type=multipart)
+        assert refused.status_code == 413, path
+        assert "larger than this site accepts" in refused.text
+    too_long = client.post(path, data={"text": "x" * (1024 * 1024 + 1)})
+    assert too_long.status_code == 413
 
 
 def test_normal_forms_fit_the_limits(client, auth, make_user):

@@ -68,8 +68,13 @@ def submitted_phone() -> str | None:
     """Return the normalised phone number posted in a form, or None."""
     try:
         return normalize_phone(request.form.get("phone_no", ""))
-    except (ValueError, HTTPException):
-        return None  # not a phone number (or a body too large): no account to guess at
+    except ValueError:
+        return None  # not a phone number: no account to guess at
+    except HTTPException:
+        # A body too large. Raising here would not reach the client: flask-limiter would
+        # take it for a storage failure and switch to in-memory counting. The request
+        # keeps the error (security.SiteRequest) and its own hook answers 413.
+        return None
 
 
 def submitted_phone_key() -> str:
