@@ -6,10 +6,10 @@ from flask import Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
-from .. import caching, security, throttling
+from .. import security
 from .audit import AuditEntry
 from .auth import ConsoleHome, reject_nul_bytes
-from .ops import CACHE_API, THROTTLE_API, CacheView, ThrottlingView, provides
+from .ops import CacheView, ThrottlingView
 from .users import UserView
 from .views import AuditView, AuthorView, BlogView, CoverImageView, TagView
 
@@ -37,11 +37,8 @@ def init_app(app: Flask) -> Admin:
     )
     admin.add_view(UserView(name="Users", endpoint="admin_users", url="/admin/users"))
     admin.add_view(AuditView(name="Audit log", endpoint="admin_audit", url="/admin/audit"))
-    # The cache and throttling issues provide these functions; until then, no page.
-    if provides(caching, CACHE_API):
-        admin.add_view(CacheView(name="Cache", endpoint="admin_cache", url="/admin/cache"))
-    if provides(throttling, THROTTLE_API):
-        admin.add_view(
-            ThrottlingView(name="Throttling", endpoint="admin_throttling", url="/admin/throttling")
-        )
+    admin.add_view(CacheView(name="Cache", endpoint="admin_cache", url="/admin/cache"))
+    admin.add_view(
+        ThrottlingView(name="Throttling", endpoint="admin_throttling", url="/admin/throttling")
+    )
     return admin

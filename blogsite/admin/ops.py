@@ -1,10 +1,9 @@
-"""Operations pages: the cache dashboard and throttle budgets (when those modules provide them)."""
+"""Operations pages: the cache dashboard and the throttle budgets."""
 
 from __future__ import annotations
 
 import ipaddress
 import logging
-from types import ModuleType
 from typing import Any
 
 from flask import flash, redirect, request
@@ -21,13 +20,6 @@ from .auth import StaffPage
 from .forms import MAX_ID, AdminForm, parse_id
 
 logger = logging.getLogger("blogsite.admin")
-CACHE_API = ("cache_status", "invalidate_author", "invalidate_all")
-THROTTLE_API = ("budget_status", "reset_budget")
-
-
-def provides(module: ModuleType, names: tuple[str, ...]) -> bool:
-    """Return whether ``module`` has every function in ``names`` (built by another issue)."""
-    return all(callable(getattr(module, name, None)) for name in names)
 
 
 def valid_ip(form: Any, field: Any) -> None:
@@ -115,9 +107,12 @@ class ThrottlingView(StaffPage):
         form = LookupForm(request.args)
         budgets = None
         if request.args and form.validate():
-            budgets = throttling.budget_status(
-                ip=form.ip.data or None, user_id=form.user_id.data or None
-            )
+            try:
+                budgets = throttling.budget_status(
+                    ip=form.ip.data or None, user_id=form.user_id.data or None
+                )
+            except (ValueError, throttling.ThrottleStorageError) as error:  # unknown user, Redis
+                flash(str(error), "error")
         reset = ResetForm(formdata=None)  # its token; the address and id come from ``form``
         return self.render("admin/throttling.html", form=form, budgets=budgets, reset=reset)
 
@@ -126,7 +121,11 @@ class ThrottlingView(StaffPage):
         form = ResetForm()
         if form.validate_on_submit():
             ip, user_id = form.ip.data or None, form.user_id.data or None
-            cleared = throttling.reset_budget(ip=ip, user_id=user_id)
+            try:
+                cleared = throttling.reset_budget(ip=ip, user_id=user_id)
+            except (ValueError, throttling.ThrottleStorageError) as error:
+                flash(str(error), "error")
+                return redirect(self.get_url(".index"))
             logger.info("admin #%s reset %s throttle counters", current_user.id, cleared)
             flash(f"Cleared {cleared} counter(s).", "success")
             return redirect(self.get_url(".index", ip=ip, user_id=user_id))

@@ -11,8 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import select
 
-from ..extensions import cache
+from ..extensions import cache, db
+from ..models import Blog
 from . import backend, invalidation, pages
 from .breaker import BACKEND_ERRORS
 from .commands import cache_cli
@@ -46,10 +48,11 @@ def _timeouts(app: Flask, store: Any) -> dict[str, Any]:
 
 
 def invalidate_author(author_id: int) -> None:
-    """Invalidate everything cached about one author (their pages and reads)."""
+    """Invalidate everything cached about one author: their page, their blogs' pages, reads."""
     state = current_state()
     if state is not None:
-        state.bump([f"author:{int(author_id)}"])
+        slugs = db.session.scalars(select(Blog.slug).where(Blog.author_id == int(author_id)))
+        state.bump([f"author:{int(author_id)}", *(f"blog:{slug}" for slug in slugs)])
 
 
 def invalidate_all() -> None:

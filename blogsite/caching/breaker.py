@@ -10,6 +10,8 @@ from typing import TypeVar
 
 from redis.exceptions import RedisClusterException, RedisError
 
+from ..metrics import set_breaker_state
+
 T = TypeVar("T")
 logger = logging.getLogger("blogsite.caching")
 
@@ -28,6 +30,7 @@ class CircuitBreaker:
         self._lock = threading.Lock()
         self._opened_at: float | None = None
         self._trial_running = False
+        set_breaker_state("closed")
 
     @property
     def state(self) -> str:
@@ -79,10 +82,12 @@ class CircuitBreaker:
             with self._lock:
                 self._opened_at = time.monotonic()
                 self._trial_running = False
+            set_breaker_state("open")
             return fallback
         with self._lock:
             self._opened_at = None
             self._trial_running = False
+        set_breaker_state("closed")
         logger.warning("Cache backend reachable again; circuit closed, gen:all bumped.")
         return result
 
@@ -92,6 +97,7 @@ class CircuitBreaker:
             was_closed = self._opened_at is None
             self._opened_at = time.monotonic()
         if was_closed:
+            set_breaker_state("open")
             reason = type(error).__name__ if error is not None else "failure"
             logger.warning(
                 "Cache backend unreachable (%s); circuit open, serving without cache, "
@@ -110,4 +116,5 @@ class CircuitBreaker:
             if self._trial_running or (waiting and not force):
                 return OPEN
             self._trial_running = True
-            return HALF_OPEN
+        set_breaker_state("half_open")
+        return HALF_OPEN

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from flask import current_app, g, has_app_context, has_request_context
 
+from ..metrics import record_cache
 from .breaker import CircuitBreaker
 from .store import LocalStore, RedisStore
 
@@ -75,8 +76,10 @@ class CacheState:
 
         return self.breaker.call(bump, False)
 
-    def count(self, hit: bool) -> None:
+    def count(self, hit: bool, cache: str = "query") -> None:
+        """Count a hit or miss for the admin's totals (Redis) and for ``/metrics``."""
         self.store.counters.add(hit)
+        record_cache(cache, hit)
 
     def get_or_compute(self, key: str, deps: Sequence[str], compute: Callable[[], T]) -> T:
         """Return the cached value at ``key``, computing it at most once across waiters."""

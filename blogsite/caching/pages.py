@@ -146,9 +146,9 @@ def serve() -> Response | None:
         page = (gens, *entry["v"])
         memory.put(key, page)
     else:
-        state.count(False)
+        state.count(False, "page")
         return None
-    state.count(True)
+    state.count(True, "page")
     g._page_cache["hit"] = True
     check_route_limits()
     _, etag, body, content_type = page

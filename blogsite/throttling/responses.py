@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from ..errors import render_error
 from ..extensions import limiter
+from ..metrics import record_throttled
 from .settings import describe_item
 
 
@@ -37,6 +38,9 @@ def humanize_seconds(seconds: int) -> str:
 
 def handle_rate_limited(error: RateLimitExceeded) -> Response:
     """Render the 429 page or JSON with the wait, and remember it for Retry-After."""
+    # Every throttle is an application limit whose scope is its name ("anon", "login"...).
+    scope = error.limit.scope
+    record_throttled(scope if isinstance(scope, str) and scope else "other")
     seconds = retry_after_seconds(error)
     g.throttle_retry_after = seconds
     body, status = render_error(

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from blogsite import caching
 from blogsite.extensions import db
 from blogsite.models import Author, Blog, CoverImage, Tag
 
@@ -17,6 +18,14 @@ from .conftest import audit_entries
 def ids(app: Any, model: Any, **where: Any) -> int:
     with app.app_context():
         return db.session.scalar(select(model.id).filter_by(**where))
+
+
+@pytest.fixture
+def app_config(app_config: dict[str, Any], request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Tests marked ``redis`` run with the Redis cache (their own key prefix, from conftest)."""
+    if request.node.get_closest_marker("redis"):
+        return app_config | {"REDIS_URL": request.getfixturevalue("redis_url")}
+    return app_config
 
 
 def blog_form(**fields: Any) -> dict[str, str]:
@@ -127,18 +136,27 @@ def test_create_a_blog_with_tags_and_cover_then_edit_it(console, app, make_blog)
     assert audit_entries(app)[-1].changed_fields == ["tags", "title"]
 
 
+@pytest.mark.redis
 def test_console_edit_shows_on_the_public_pages_at_once(console, app, make_blog):
+    with app.app_context():  # the shared Redis page cache, not the in-process one
+        assert caching.cache_status()["backend"] == "RedisCache"
     slug = make_blog("Before the edit", author_name="ann")
-    reader = app.test_client()  # anonymous: the visitor a page cache would answer
-    assert "Before the edit" in reader.get("/").get_data(as_text=True)
-    assert "Before the edit" in reader.get(f"/blog/{slug}/").get_data(as_text=True)
-
     blog_id, author = ids(app, Blog, slug=slug), ids(app, Author, name="ann")
+    pages = ("/", f"/blog/{slug}/", f"/author/{author}/")
+    reader = app.test_client()  # anonymous: the visitor the page cache answers
+    for url in pages:
+        reader.get(url)
+        cached = reader.get(url)
+        assert cached.headers["X-Cache"] == "HIT", url
+        assert "Before the edit" in cached.get_data(as_text=True), url
+
     form = blog_form(title="After the edit", slug=slug, author=author)
     assert console.post(f"/admin/blogs/edit/?id={blog_id}", data=form).status_code == 302
 
-    for url in ("/", f"/blog/{slug}/", f"/author/{author}/"):
-        html = reader.get(url).get_data(as_text=True)
+    for url in pages:
+        response = reader.get(url)
+        html = response.get_data(as_text=True)
+        assert response.headers["X-Cache"] == "MISS", url
         assert "After the edit" in html and "Before the edit" not in html, url
 
 
