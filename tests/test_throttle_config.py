@@ -86,7 +86,11 @@ def test_sentinel_from_the_caching_settings():
                             REDIS_SENTINEL_MASTER="mymaster")  # fmt: skip
     assert uri == "redis+sentinel://:pw@s1:26379,s2:26379/mymaster"
     assert options["db"] == 3
-    assert options["sentinel_kwargs"] == {"socket_timeout": 0.25, "socket_connect_timeout": 0.25}
+    # The password is the data nodes' only: Sentinels get none unless one is configured.
+    assert options["sentinel_kwargs"] == {
+        "socket_timeout": 0.25, "socket_connect_timeout": 0.25, "password": None,
+    }  # fmt: skip
+    assert options["use_replicas"] is False  # counters are read where they are written
     with pytest.raises(ConfigError, match="REDIS_SENTINEL_MASTER"):
         settings(REDIS_SENTINELS="s1:26379")
     with pytest.raises(ConfigError, match="host:port"):
