@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 
@@ -43,9 +44,19 @@ def render_markdown(text: str) -> Markup:
     return Markup(clean)
 
 
+EXCERPT_SOURCE_CHARS = 2_000  # ample Markdown for 200 characters of text
+
+
 def excerpt(text: str, length: int = 200) -> str:
     """Return the first ``length`` characters of the rendered text, without markup."""
-    plain = html.unescape(" ".join(_TAGS.sub(" ", render_markdown(text)).split()))
+    # Listing pages show ten excerpts each: render only the head of the Markdown, and
+    # remember recent results (bounded: at most 4,096 heads of 2,000 characters).
+    return _excerpt((text or "")[:EXCERPT_SOURCE_CHARS], length)
+
+
+@functools.lru_cache(maxsize=4096)
+def _excerpt(head: str, length: int) -> str:
+    plain = html.unescape(" ".join(_TAGS.sub(" ", render_markdown(head)).split()))
     if len(plain) <= length:
         return plain
     return plain[:length].rsplit(" ", 1)[0] + "…"
