@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, event, make_url, text
+from sqlalchemy import event, text
 
 from blogsite import create_app
 from blogsite.extensions import db
@@ -18,7 +18,7 @@ from blogsite.users import create_user
 
 from .cache_keys import delete_prefix
 from .logtools import log_file, sqlite_config  # noqa: F401  (the logging tests' fixtures)
-from .services import require_postgres, require_redis, service_summary
+from .services import require_redis, service_summary, throwaway_postgres
 
 DEFAULT_PHONE = "+819012345678"
 DEFAULT_PASSWORD = "correct horse battery"
@@ -27,15 +27,8 @@ DEFAULT_PASSWORD = "correct horse battery"
 @pytest.fixture(scope="session")
 def postgres_server_url() -> Iterator[str]:
     """Create a throwaway PostgreSQL database for this test run and drop it after."""
-    base = make_url(require_postgres())
-    name = f"blogsite_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with throwaway_postgres("test") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

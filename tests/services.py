@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
+import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -100,3 +103,21 @@ def service_summary(skipped: list[Any]) -> list[str]:
     if lines:
         lines.insert(0, "Tests skipped for lack of a service (set the URL to run them):")
     return lines
+
+
+@contextlib.contextmanager
+def throwaway_postgres(label: str) -> Iterator[str]:
+    """Create a PostgreSQL database of our own on the test server; drop it afterwards."""
+    from sqlalchemy import create_engine, make_url, text
+
+    base = make_url(require_postgres())
+    name = f"blogsite_{label}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

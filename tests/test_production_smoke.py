@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import create_engine, make_url, text
 
 from blogsite.deploy_check import url_has_password
 
-from .services import require_postgres
+from .services import throwaway_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -65,15 +64,8 @@ def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
 @pytest.fixture
 def production_database():
     """A fresh PostgreSQL database for the server, dropped afterwards."""
-    base = make_url(require_postgres())
-    name = f"blogsite_smoke_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with throwaway_postgres("smoke") as url:
+        yield url
 
 
 @pytest.fixture
@@ -85,7 +77,7 @@ def production_env(production_database, redis_url):
     env.update(
         FLASK_APP="blogsite", SECRET_KEY=secrets.token_hex(32), DATABASE_URL=production_database,
         REDIS_URL=redis_url, BLOGSITE_ALLOWED_HOSTS="127.0.0.1,localhost",
-        BLOGSITE_CACHE_KEY_PREFIX=f"{prefix}:cache:", BLOGSITE_RATELIMIT_KEY_PREFIX=f"{prefix}:rl",
+        BLOGSITE_CACHE_KEY_PREFIX=f"{prefix}:cache:", BLOGSITE_THROTTLE_KEY_PREFIX=f"{prefix}:rl",
         GUNICORN_WORKERS="2", GUNICORN_THREADS="2", PATH=f"{BIN}:{os.environ['PATH']}",
     )  # fmt: skip
     yield env
