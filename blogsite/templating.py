@@ -27,8 +27,6 @@ def iso_datetime(value: datetime | None) -> str:
 def site_globals(app: Flask) -> dict[str, Any]:
     return {
         "site_name": app.config["SITE_NAME"],
-        # Lets the layout link only to pages that exist in this build.
-        "has_endpoint": app.view_functions.__contains__,
     }
 
 

@@ -7,13 +7,13 @@ import re
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
-from .services import require_postgres
+from .services import throwaway_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCK_ID = int(
@@ -26,12 +26,13 @@ LOCK_ID = int(
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_concurrent_upgrades_wait_for_the_lock_and_both_succeed():
-    base = make_url(require_postgres())
-    name = f"blogsite_lock_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name)
+    with throwaway_postgres("lock") as database:
+        run_concurrent_upgrades(make_url(database))
+
+
+def run_concurrent_upgrades(url: Any) -> None:
+    """Start two upgrades while the lock is held; both must wait, then both succeed."""
+    name = url.database
     holder = create_engine(url, isolation_level="AUTOCOMMIT")
     env = {**os.environ, "FLASK_APP": "blogsite", "SECRET_KEY": "x" * 40,
            "DATABASE_URL": url.render_as_string(hide_password=False)}  # fmt: skip
@@ -69,6 +70,3 @@ def test_concurrent_upgrades_wait_for_the_lock_and_both_succeed():
                 process.kill()
                 process.wait()
         holder.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
