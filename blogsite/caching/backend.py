@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -14,6 +15,7 @@ from ..config import parse_redis_nodes
 from ..extensions import cache
 from .breaker import BACKEND_ERRORS
 from .store import LocalStore, RedisStore
+from .watcher import GenerationWatcher
 
 logger = logging.getLogger("blogsite.caching")
 
@@ -31,6 +33,9 @@ DEFAULTS: dict[str, Any] = {
     "CACHE_RETRIES": 1,  # one immediate retry survives a connection dropped by a restart
     "CACHE_PAGE_MEMORY_BYTES": 8 * 1024 * 1024,  # per-process copies of hot pages
     "CACHE_PAGE_MEMORY_ITEM_BYTES": 512 * 1024,
+    # Generations pushed by Redis (client-side caching) instead of fetched on every hit.
+    "CACHE_WATCH_GENERATIONS": True,
+    "CACHE_WATCH_TRUST_SECONDS": 1.0,  # longest a hung Redis can leave a hit unchecked
 }
 
 
@@ -111,8 +116,31 @@ def bind(app: Flask) -> RedisStore | LocalStore | None:
         return _bind_cluster(app, settings)
     cache.init_app(app, settings)
     backend = cache.cache
+    prefix = backend._get_prefix()
     # Always the master: a replica may not have seen a generation bump yet.
-    return RedisStore(lambda: backend._write_client, backend._get_prefix(), backend.serializer)
+    return RedisStore(
+        lambda: backend._write_client, prefix, backend.serializer, watch_factory(app, prefix)
+    )
+
+
+def watch_factory(app: Flask, prefix: str) -> Callable[[Any], GenerationWatcher | None]:
+    """Return how a store makes its generation watcher from its client (or makes none)."""
+    if not enabled(app.config["CACHE_WATCH_GENERATIONS"]):
+        return lambda client: None
+    trust = float(app.config["CACHE_WATCH_TRUST_SECONDS"])
+    retry = float(app.config["CACHE_RETRY_SECONDS"])
+
+    def watch(client: Any) -> GenerationWatcher:
+        pool = client.connection_pool  # a Sentinel pool's connections find the master
+        return GenerationWatcher(
+            lambda: pool.connection_class(**pool.connection_kwargs),
+            prefix + "gen:",
+            retry_seconds=retry,
+            heartbeat_seconds=trust / 4,
+            trust_seconds=trust,
+        )
+
+    return watch
 
 
 def _bind_cluster(app: Flask, settings: dict[str, Any]) -> RedisStore:

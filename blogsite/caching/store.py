@@ -14,6 +14,8 @@ from typing import Any
 
 from redis.cluster import RedisCluster
 
+from .watcher import GenerationWatcher
+
 HITS, MISSES = "stats:hits", "stats:misses"
 SCAN_LIMIT = 200_000  # stop counting keys past this: a status page must stay cheap
 COUNT_FLUSH_SECONDS = 0.5
@@ -61,10 +63,18 @@ class Counters:
 class RedisStore:
     """Generations, values and locks in Redis, through flask-caching's client and serializer."""
 
-    def __init__(self, client_factory: Callable[[], Any], prefix: str, serializer: Any) -> None:
+    def __init__(
+        self,
+        client_factory: Callable[[], Any],
+        prefix: str,
+        serializer: Any,
+        watch: Callable[[Any], GenerationWatcher | None] = lambda client: None,
+    ) -> None:
         self._client_factory = client_factory
         self._client: Any = None
         self._client_lock = threading.Lock()
+        self._watch = watch
+        self.watcher: GenerationWatcher | None = None
         self.prefix = prefix
         self.serializer = serializer
         self.counters = Counters()
@@ -76,18 +86,31 @@ class RedisStore:
         if self._client is None:
             with self._client_lock:
                 if self._client is None:
-                    self._client = self._client_factory()
+                    client = self._client_factory()
+                    if not isinstance(client, RedisCluster):  # tracking is per node there
+                        self.watcher = self._watch(client)
+                    self._client = client
         return self._client
 
     def read(self, gen_keys: Sequence[str], value_key: str | None) -> tuple[list[str | None], Any]:
-        """Return the generations and the stored value (None when absent), in one round trip."""
+        """Return the generations and the stored value (None when absent), in one round trip.
+
+        With a watcher, generations alone (a page held in memory) cost no round trip.
+        """
         keys = [self.prefix + key for key in gen_keys]
+        client, watcher = self.client, self.watcher
+        epoch = 0
+        if watcher is not None:
+            known, epoch = watcher.lookup(keys)
+            if known is not None and value_key is None:
+                self._flush_counts()
+                return list(known), None
         if value_key is not None:
             keys.append(self.prefix + value_key)
         hits, misses = self.counters.take()
-        if hits or misses or isinstance(self.client, RedisCluster):
+        if hits or misses or isinstance(client, RedisCluster):
             # Counts ride along (every COUNT_FLUSH_SECONDS); a cluster needs per-key GETs.
-            pipe = self.client.pipeline(transaction=False)
+            pipe = client.pipeline(transaction=False)
             for key in keys:
                 pipe.get(key)
             if hits:
@@ -100,12 +123,28 @@ class RedisStore:
                 self.counters.give_back(hits, misses)
                 raise
         else:
-            replies = self.client.mget(keys)  # one command: the cheapest hit
+            replies = client.mget(keys)  # one command: the cheapest hit
         gens = [_text(raw) for raw in replies[: len(gen_keys)]]
+        if watcher is not None:
+            watcher.remember([(k, v) for k, v in zip(keys, gens) if v is not None], epoch)  # noqa: B905
         value = None
         if value_key is not None:
             value = self.serializer.loads(replies[len(gen_keys)])
         return gens, value
+
+    def _flush_counts(self) -> None:
+        """Add pending hit and miss counts (every COUNT_FLUSH_SECONDS at most)."""
+        hits, misses = self.counters.take()
+        if not (hits or misses):
+            return
+        pipe = self.client.pipeline(transaction=False)
+        pipe.incrby(self.prefix + HITS, hits)
+        pipe.incrby(self.prefix + MISSES, misses)
+        try:
+            pipe.execute()
+        except Exception:
+            self.counters.give_back(hits, misses)
+            raise
 
     def init_generations(self, keys: Sequence[str], timeout: int) -> list[str]:
         """Give missing generations a fresh value (unless another process just did); return all."""
