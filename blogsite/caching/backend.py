@@ -132,8 +132,9 @@ def watch_factory(app: Flask, prefix: str) -> Callable[[Any], GenerationWatcher 
 
     def watch(client: Any) -> GenerationWatcher:
         pool = client.connection_pool  # a Sentinel pool's connections find the master
+        options = pool.connection_kwargs | {"protocol": 3}  # pushes need RESP3
         return GenerationWatcher(
-            lambda: pool.connection_class(**pool.connection_kwargs),
+            lambda: pool.connection_class(**options),
             prefix + "gen:",
             retry_seconds=retry,
             heartbeat_seconds=trust / 4,

@@ -22,7 +22,7 @@ from typing import Any
 
 from .breaker import BACKEND_ERRORS
 
-MAX_KEYS = 100_000  # a flood of unknown slugs must not grow the copy without bound
+MAX_KEYS = 10_000  # about 2 MB: a flood of unknown slugs must not grow the copy without bound
 
 
 class GenerationWatcher:
