@@ -24,6 +24,7 @@ DEFAULTS: dict[str, Any] = {
     "REDIS_SOCKET_TIMEOUT": 0.25,
     "BLOGS_PER_PAGE": 10,
     "FEED_SIZE": 20,
+    "SITEMAP_MAX_URLS": 50_000,  # the sitemaps.org limit; a bigger site gets an index
     "SITE_NAME": "blogsite",
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     # Each form field at most 256 KiB and at most 500 fields: a long blog post fits,

@@ -161,6 +161,7 @@ def test_sitemap_lists_public_urls(client, make_blog):
     assert "http://localhost/tag/news/" in locs
     assert "http://localhost/author/1/" in locs
     assert not any("hidden" in loc for loc in locs)
+    assert client.get("/sitemap-1.xml").status_code == 404  # a small site has no parts
 
 
 @pytest.mark.parametrize(
@@ -179,3 +180,37 @@ def test_query_count_does_not_grow_with_blogs(app, path):
             assert client.get(path).status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
+
+
+def test_a_large_site_gets_a_sitemap_index(app, client, make_blog):
+    """Over SITEMAP_MAX_URLS URLs, /sitemap.xml lists parts that hold every URL once."""
+    for n in range(4):
+        make_blog(f"Entry {n}", tags=["news"])
+    app.config["SITEMAP_MAX_URLS"] = 3
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    index = client.get("/sitemap.xml")
+    assert index.mimetype == "application/xml"
+    root = ET.fromstring(index.data)
+    assert root.tag == "{http://www.sitemaps.org/schemas/sitemap/0.9}sitemapindex"
+    parts = [el.text for el in root.iterfind("s:sitemap/s:loc", ns)]
+    assert parts == [f"http://localhost/sitemap-{n}.xml" for n in (1, 2, 3)]
+    assert all(el.text for el in root.iterfind("s:sitemap/s:lastmod", ns))
+    found = []
+    for part in parts:
+        response = client.get(part.removeprefix("http://localhost"))
+        assert response.status_code == 200
+        locs = [el.text for el in ET.fromstring(response.data).iterfind("s:url/s:loc", ns)]
+        assert 1 <= len(locs) <= 3
+        found += locs
+    assert len(found) == len(set(found)) == 7  # home, four blogs, one author, one tag
+    assert found[0] == "http://localhost/" and "http://localhost/tag/news/" in found
+    for missing in ("/sitemap-0.xml", "/sitemap-4.xml", "/sitemap-99999999999.xml"):
+        assert client.get(missing).status_code == 404
+
+
+def test_robots_txt_points_at_the_sitemap_and_keeps_crawlers_out_of_the_console(client):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200 and response.mimetype == "text/plain"
+    lines = response.text.splitlines()
+    assert "Sitemap: http://localhost/sitemap.xml" in lines
+    assert "Disallow: /admin/" in lines and "Disallow: /auth/" in lines

@@ -1,4 +1,4 @@
-"""Public pages: home, blog, author, tag, Atom feed and sitemap."""
+"""Public pages: home, blog, author, tag and the Atom feed (sitemaps are in sitemaps.py)."""
 
 from __future__ import annotations
 
@@ -83,9 +83,3 @@ def feed() -> Response:
     updated = max((entry["updated_at"] for entry in entries), default=None)
     body = render_template("blog/feed.xml", entries=entries, updated=updated)
     return Response(body, mimetype="application/atom+xml")
-
-
-@bp.get("/sitemap.xml")
-def sitemap() -> Response:
-    body = render_template("blog/sitemap.xml", entries=queries.sitemap_entries())
-    return Response(body, mimetype="application/xml")

@@ -32,6 +32,7 @@ PAGES: dict[str, tuple[tuple[str, ...], Deps]] = {
     "blog.tag": (("page",), lambda view, args: ["lists"]),
     "blog.feed": ((), lambda view, args: ["lists"]),
     "blog.sitemap": ((), lambda view, args: ["lists"]),
+    "blog.sitemap_part": ((), lambda view, args: ["lists"]),
     "blog.blogs_auto_invalidation": (
         ("author_id",),
         lambda view, args: [f"author:{args['author_id']}"],
