@@ -41,6 +41,13 @@ DEFAULTS: dict[str, Any] = {
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"
 
 
+def positive_int(value: Any, name: str) -> int:
+    """Return ``value`` as a whole number of at least 1, or say which setting is wrong."""
+    if isinstance(value, bool) or not str(value).strip().isdigit() or int(value) < 1:
+        raise ConfigError(f"BLOGSITE_{name} must be a whole number of at least 1; got {value!r}.")
+    return int(value)
+
+
 def database_url(url: str) -> str:
     """Point plain PostgreSQL URLs at the psycopg 3 driver."""
     for prefix in ("postgres://", "postgresql://"):
@@ -88,6 +95,9 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
         options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
         options.setdefault("pool_pre_ping", True)
         options.setdefault("connect_args", {"connect_timeout": 3})
+
+    for name in ("BLOGS_PER_PAGE", "FEED_SIZE", "SITEMAP_MAX_URLS"):
+        app.config[name] = positive_int(app.config[name], name)
 
     development = app.debug or app.config.get("TESTING")
     app.config.setdefault("SECURE_COOKIES", not development)

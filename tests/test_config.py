@@ -50,3 +50,13 @@ def test_default_database_is_sqlite_in_instance(monkeypatch):
 )  # fmt: skip
 def test_database_url_uses_psycopg3(given, expected):
     assert database_url(given) == expected
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "lots", "2.5", "true"])
+@pytest.mark.parametrize("name", ["BLOGS_PER_PAGE", "FEED_SIZE", "SITEMAP_MAX_URLS"])
+def test_sizes_must_be_whole_numbers_of_at_least_one(monkeypatch, name, value):
+    """A page or sitemap size of 0 or a word would be a 500 on every page: refuse to start."""
+    monkeypatch.setenv("SECRET_KEY", "k")
+    monkeypatch.setenv(f"BLOGSITE_{name}", value)
+    with pytest.raises(ConfigError, match=f"BLOGSITE_{name} must be a whole number"):
+        create_app()

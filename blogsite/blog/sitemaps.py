@@ -46,10 +46,10 @@ def sitemap() -> Response:
     size, total = int(current_app.config["SITEMAP_MAX_URLS"]), count(entries)
     if total <= size:
         return xml("blog/sitemap.xml", urls=items(entries))
+    stamps = [lastmod for _, _, lastmod in items(entries)]
     parts = []
-    for number in range(1, math.ceil(total / size) + 1):
-        chunk = itertools.islice(items(entries), (number - 1) * size, number * size)
-        changed = [lastmod for _, _, lastmod in chunk if lastmod is not None]
+    for number, start in enumerate(range(0, total, size), start=1):
+        changed = [stamp for stamp in stamps[start : start + size] if stamp is not None]
         parts.append((number, max(changed, default=None)))
     return xml("blog/sitemap_index.xml", parts=parts)
 

@@ -10,6 +10,7 @@ from flask import Flask
 from flask_caching.backends.rediscache import RedisClusterCache
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+from redis.sentinel import SentinelConnectionPool
 
 from ..config import parse_redis_nodes
 from ..extensions import cache
@@ -132,13 +133,18 @@ def watch_factory(app: Flask, prefix: str) -> Callable[[Any], GenerationWatcher 
 
     def watch(client: Any) -> GenerationWatcher:
         pool = client.connection_pool  # a Sentinel pool's connections find the master
-        options = pool.connection_kwargs | {"protocol": 3}  # pushes need RESP3
+        # Pushes need RESP3; no silent retries or health checks: the watcher reconnects.
+        quiet = {"protocol": 3, "health_check_interval": 0, "retry": Retry(NoBackoff(), 0)}
+        options = pool.connection_kwargs | quiet
+        sentinel = isinstance(pool, SentinelConnectionPool)
         return GenerationWatcher(
             lambda: pool.connection_class(**options),
             prefix + "gen:",
             retry_seconds=retry,
             heartbeat_seconds=trust / 4,
             trust_seconds=trust,
+            # Behind Sentinel a demoted master still answers PING: ask for its role.
+            heartbeat=("ROLE",) if sentinel else ("PING",),
         )
 
     return watch
