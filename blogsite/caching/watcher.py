@@ -63,20 +63,15 @@ class GenerationWatcher:
     def lookup(self, keys: Sequence[str]) -> tuple[list[str] | None, int | None]:
         """Return (the generations of ``keys`` or None if any is unknown, the epoch).
 
-        Pass the epoch to ``remember`` after fetching the generations from Redis. While
-        another thread is talking to Redis here, answer at once: (None, None).
+        Pass the epoch to ``remember`` after fetching the generations from Redis.
         """
-        if not self._lock.acquire(blocking=False):
-            return None, None
-        try:
+        with self._lock:
             if not self._sync():
                 return None, self._epoch
             try:
                 return [self._known[key] for key in keys], self._epoch
             except KeyError:
                 return None, self._epoch
-        finally:
-            self._lock.release()
 
     def remember(self, pairs: Sequence[tuple[str, str]], epoch: int | None) -> None:
         """Keep generations fetched after ``lookup`` returned ``epoch``.
