@@ -18,7 +18,8 @@ from blogsite.users import create_user
 
 from .cache_keys import delete_prefix
 from .logtools import log_file, sqlite_config  # noqa: F401  (the logging tests' fixtures)
-from .services import require_redis, service_summary, throwaway_postgres
+from .servers import RedisServer
+from .services import require_binary, require_redis, service_summary, throwaway_postgres
 
 DEFAULT_PHONE = "+819012345678"
 DEFAULT_PASSWORD = "correct horse battery"
@@ -182,3 +183,11 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Say plainly which services were missing and what was skipped for it."""
     for line in service_summary(terminalreporter.stats.get("skipped", [])):
         terminalreporter.write_line(line, yellow=True)
+
+
+@pytest.fixture
+def own_redis(tmp_path: Any) -> Iterator[RedisServer]:
+    """A redis-server of our own, which the test may stop, hang and restart."""
+    server = RedisServer(require_binary("redis-server"), tmp_path).start()
+    yield server
+    server.stop()

@@ -15,7 +15,6 @@ from blogsite.extensions import db
 from blogsite.models import Blog
 
 from .servers import Gunicorn, RedisServer, wait_until
-from .services import require_binary
 
 # Redis is what fails here, not the database: one database (SQLite) keeps CI short.
 pytestmark = [
@@ -26,13 +25,6 @@ pytestmark = [
 
 PATHS = ["/", "/blog/alpha/", "/blog/blogs_auto_invalidation/?author_id=1"]
 RETRY = 1.0
-
-
-@pytest.fixture
-def own_redis(tmp_path: Any) -> Any:
-    server = RedisServer(require_binary("redis-server"), tmp_path).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

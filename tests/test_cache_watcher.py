@@ -27,13 +27,6 @@ TRUST = 0.5
 
 
 @pytest.fixture
-def own_redis(tmp_path: Any) -> Any:
-    server = RedisServer(require_binary("redis-server"), tmp_path).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def app_config(app_config: dict[str, Any], own_redis: RedisServer) -> dict[str, Any]:
     return app_config | {
         "REDIS_URL": own_redis.url,

@@ -9,7 +9,6 @@ import pytest
 from blogsite.caching.generations import EXTENSION
 
 from .servers import RedisServer, wait_until
-from .services import require_binary
 from .test_metrics import scrape
 from .throttle_support import RATES, get
 
@@ -81,12 +80,6 @@ class TestSharedRedis:
 
 
 class TestOwnRedis:
-    @pytest.fixture
-    def own_redis(self, tmp_path: Any) -> Any:
-        server = RedisServer(require_binary("redis-server"), tmp_path).start()
-        yield server
-        server.stop()
-
     @pytest.fixture
     def app_config(self, app_config: dict[str, Any], own_redis: RedisServer) -> dict[str, Any]:
         return app_config | {"REDIS_URL": own_redis.url, "CACHE_RETRY_SECONDS": RETRY}

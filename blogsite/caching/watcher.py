@@ -60,7 +60,7 @@ class GenerationWatcher:
         self._heard = self._pinged = self._retry_at = 0.0
         self._failing = False
 
-    def lookup(self, keys: Sequence[str]) -> tuple[list[str] | None, int | None]:
+    def lookup(self, keys: Sequence[str]) -> tuple[list[str] | None, int]:
         """Return (the generations of ``keys`` or None if any is unknown, the epoch).
 
         Pass the epoch to ``remember`` after fetching the generations from Redis.
@@ -73,7 +73,7 @@ class GenerationWatcher:
             except KeyError:
                 return None, self._epoch
 
-    def remember(self, pairs: Sequence[tuple[str, str]], epoch: int | None) -> None:
+    def remember(self, pairs: Sequence[tuple[str, str]], epoch: int) -> None:
         """Keep generations fetched after ``lookup`` returned ``epoch``.
 
         If anything was invalidated in between, the fetched values may predate it: drop them.
