@@ -83,17 +83,27 @@ class RedisServer:
 
 
 class Gunicorn:
-    """``gunicorn wsgi:app`` in a subprocess on a free port."""
+    """``gunicorn wsgi:app`` in a subprocess on a free port.
 
-    def __init__(self, env: dict[str, str], workers: int = 1) -> None:
+    ``config=True`` reads the shipped gunicorn.conf.py (gthread workers, JSON logging);
+    ``log`` receives the server's stdout and stderr instead of discarding them.
+    """
+
+    def __init__(
+        self, env: dict[str, str], workers: int = 1, *, config: bool = False,
+        log: Path | None = None,
+    ) -> None:  # fmt: skip
         self.port = free_port()
-        args = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b",
+        settings = ["--config", "gunicorn.conf.py"] if config else []
+        args = [sys.executable, "-m", "gunicorn", *settings, "-w", str(workers), "-b",
                 f"127.0.0.1:{self.port}", "wsgi:app"]  # fmt: skip
+        self.log = log.open("wb") if log is not None else None
+        output: Any = self.log or subprocess.DEVNULL
+        errors = subprocess.STDOUT if self.log else subprocess.DEVNULL
         self.process = subprocess.Popen(
-            args, cwd=ROOT, env=os.environ | env, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        wait_until(lambda: self.get("/healthz-probe")[0] > 0, what="gunicorn")
+            args, cwd=ROOT, env=os.environ | env, stdout=output, stderr=errors
+        )
+        wait_until(lambda: self.get("/healthz-probe")[0] > 0, timeout=30, what="gunicorn")
 
     def get(self, path: str) -> tuple[int, dict[str, str], str]:
         try:
@@ -104,4 +114,6 @@ class Gunicorn:
 
     def stop(self) -> None:
         self.process.terminate()
-        self.process.wait(10)
+        self.process.wait(30)
+        if self.log is not None:
+            self.log.close()
