@@ -113,7 +113,8 @@ class Gunicorn:
             return error.code, dict(error.headers), error.read().decode()
 
     def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(30)
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(30)
         if self.log is not None:
             self.log.close()
