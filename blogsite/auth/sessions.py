@@ -13,7 +13,9 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import click
 from flask import Flask, current_app, g, request, session
+from flask.cli import with_appcontext
 from flask_login import current_user
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -155,6 +157,16 @@ def forget_ended_session() -> None:
         session.clear()
 
 
+@click.command("prune-sessions")
+@with_appcontext
+def prune_sessions_command() -> None:
+    """Delete the sessions not seen for longer than PERMANENT_SESSION_LIFETIME."""
+    count = prune()
+    db.session.commit()
+    click.echo(f"{count} expired session(s) deleted.")
+
+
 def init_app(app: Flask) -> None:
     """Check the session row early: register before ``csrf.init_app``."""
     app.before_request(forget_ended_session)
+    app.cli.add_command(prune_sessions_command)
