@@ -124,6 +124,13 @@ def test_the_account_page_lists_live_sessions(app, make_user):
     assert mine.index("Mobile Safari 17") < mine.index("This device") < mine.index("Chrome 120")
 
 
+def test_odd_user_agents_are_stored_clean_and_short(app, make_user):
+    user_id = make_user()
+    log_in(app, "Evil\x00Agent\x1b[31m/1.0 " + "x" * 400)
+    (row,) = rows(app, user_id)
+    assert row.user_agent.startswith("EvilAgent[31m/1.0 x") and len(row.user_agent) == 255
+
+
 def test_end_one_session(app, make_user):
     make_user()
     laptop = log_in(app, CHROME)

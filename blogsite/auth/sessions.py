@@ -50,7 +50,9 @@ def oldest_alive() -> datetime:
 def begin(user: User) -> str:
     """Add a session row for ``user`` on this browser; return the secret for the cookie."""
     token = secrets.token_urlsafe(32)
-    agent = (request.user_agent.string or "")[:USER_AGENT_MAX]
+    # Printable characters only: PostgreSQL refuses NUL, and the header is the client's word.
+    agent = "".join(ch for ch in request.user_agent.string or "" if ch.isprintable())
+    agent = agent[:USER_AGENT_MAX]
     db.session.add(UserSession(token_hash=digest(token), user=user, user_agent=agent))
     return token
 
