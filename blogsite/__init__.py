@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from . import admin, caching, commands, logs, security, throttling
+from .auth import sessions as auth_sessions
 from .config import load_config
 from .errors import register_error_handlers
 from .extensions import csrf, db, login_manager, migrate
@@ -28,6 +29,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     login_manager.init_app(app)
+    # Before CSRFProtect: an ended session is emptied first, so its CSRF token is refused.
+    auth_sessions.init_app(app)
     csrf.init_app(app)
     # The limiter's before_request must run before the page cache answers, so that
     # a cached page still counts against a throttle.

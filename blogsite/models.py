@@ -1,4 +1,4 @@
-"""Typed SQLAlchemy 2.0 models: users, authors, blogs, tags and cover images."""
+"""Typed SQLAlchemy 2.0 models: users and their sessions, authors, blogs, tags, cover images."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from .normalize import normalize_phone, validate_http_url
 STATUS_DRAFT = "draft"
 STATUS_PUBLISHED = "published"
 TITLE_MAX = 100
+USER_AGENT_MAX = 255
 
 
 def utcnow() -> datetime:
@@ -48,6 +49,11 @@ class User(UserMixin, db.Model):
     last_login: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     author: Mapped[Author | None] = relationship(back_populates="user")
+    # Deleted with the user by the ORM too: SQLite enforces no foreign keys here, and a
+    # reused id must not inherit an old session.
+    sessions: Mapped[list[UserSession]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
 
     @validates("phone_no")
     def _normalize_phone(self, key: str, value: str) -> str:
@@ -68,6 +74,25 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id}>"
+
+
+class UserSession(db.Model):
+    """One login on one browser; deleting the row ends it (see ``auth/sessions.py``)."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # SHA-256 of the secret in the signed cookie: a copy of this table opens no session.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = Timestamp()
+    last_seen_at: Mapped[datetime] = Timestamp()
+    user_agent: Mapped[str] = mapped_column(String(USER_AGENT_MAX), default="")
+
+    user: Mapped[User] = relationship(back_populates="sessions")
+
+    def __repr__(self) -> str:
+        return f"<UserSession {self.id} of user {self.user_id}>"
 
 
 blog_tags = Table(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect, text
 
 from blogsite import create_app
@@ -52,4 +52,18 @@ def test_cli_upgrade_then_seed(empty_database):
     assert result.exit_code == 0, result.output
     assert "updated blog title" in app.test_client().get("/").get_data(as_text=True)
     with app.app_context():
+        db.engine.dispose()
+
+
+def test_sessions_migration_downgrades_and_upgrades_again(empty_database):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database})
+    with app.app_context():
+        upgrade()
+        assert "user_sessions" in inspect(db.engine).get_table_names()
+        downgrade(revision="0002")
+        tables = set(inspect(db.engine).get_table_names())
+        assert "user_sessions" not in tables and "audit_entries" in tables
+        upgrade()
+        columns = {c["name"] for c in inspect(db.engine).get_columns("user_sessions")}
+        assert {"token_hash", "user_id", "created_at", "last_seen_at", "user_agent"} <= columns
         db.engine.dispose()

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from ..auth.sessions import end_current
 from ..auth.views import authenticate, safe_next, start_session
 from ..extensions import db
 from ..throttling import login_limits, note_failure
@@ -112,6 +113,7 @@ class ConsoleHome(StaffOnly, AdminIndexView):
 
     @expose("/logout/", methods=("POST",))
     def logout_view(self) -> Response:
+        end_current()
         logout_user()
         session.clear()
         flash("You are logged out.", "success")

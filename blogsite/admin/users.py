@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, flash, redirect, request
+from flask import abort, flash, g, redirect, request
 from flask_admin import expose
+from flask_admin.actions import action
 from flask_admin.model.template import EndpointLinkRowAction
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import Form, PasswordField, ValidationError
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
+from ..auth import sessions
 from ..extensions import db
 from ..models import Author, User
 from ..passwords import password_problems
 from . import audit
 from .auth import SuperuserOnly
 from .base import SecuredModelView
-from .forms import EMAIL, AdminForm, email_filter, phone_filter, strip_filter
+from .forms import EMAIL, AdminForm, email_filter, parse_id, phone_filter, strip_filter
 
 PASSWORD_FIELDS = ("password", "confirm")
 # An account cannot take these away from itself: it would lock its owner out.
@@ -51,12 +53,15 @@ def rule_errors(password: str, phone_no: str, name: str, email: str | None) -> l
 class UserView(SuperuserOnly, SecuredModelView):
     column_list = [
         "phone_no", "name", "email", "city", "is_staff", "is_superuser", "is_active",
-        "last_login",
+        "last_login", "sessions",
     ]  # fmt: skip
     column_labels = {
         "phone_no": "Phone number", "email": "E-mail", "is_staff": "Staff",
         "is_superuser": "Superuser", "is_active": "Active", "last_login": "Last login",
+        "sessions": "Sessions",
     }  # fmt: skip
+    # The relationship names the column; the figure is counted once per page (get_list).
+    column_formatters = {"sessions": lambda view, context, model, name: view.session_count(model)}
     column_searchable_list = ["phone_no", "name", "email"]
     column_filters = ["is_staff", "is_superuser", "is_active"]
     column_sortable_list = ["phone_no", "name", "last_login"]
@@ -120,6 +125,33 @@ class UserView(SuperuserOnly, SecuredModelView):
             raise ValidationError("You cannot delete your own account.")
         super().on_model_delete(model)
 
+    def get_list(self, *args: Any, **kwargs: Any) -> Any:
+        count, users = super().get_list(*args, **kwargs)
+        if isinstance(users, list):  # executed: count the page's live sessions in one query
+            g.admin_session_counts = sessions.count_live([user.id for user in users])
+        return count, users
+
+    def session_count(self, user: User) -> int:
+        """Return how many live sessions ``user`` has (counted for the page by get_list)."""
+        return g.get("admin_session_counts", {}).get(user.id, 0)
+
+    @action(
+        "end_sessions",
+        "End sessions",
+        "End every session of the selected users? They will have to log in again.",
+    )
+    def action_end_sessions(self, ids: Any) -> None:
+        # Your own console session survives: you chose others' devices, not this browser.
+        ended = 0
+        for number in filter(None, map(parse_id, ids)):
+            user = db.session.get(User, number)
+            if user is not None:
+                keep = sessions.current_id() if user.id == current_user.id else None
+                ended += sessions.end_all(user.id, keep=keep)
+                audit.record(user, audit.CHANGED, ["sessions"])
+        db.session.commit()
+        flash(f"{ended} session(s) ended.", "success")
+
     @expose("/password/<int:user_id>/", methods=("GET", "POST"))
     def password_view(self, user_id: int) -> str | Response:
         user = self.get_one(user_id)
@@ -131,6 +163,7 @@ class UserView(SuperuserOnly, SecuredModelView):
             problems = rule_errors(password, user.phone_no, user.name, user.email)
             if not problems:
                 user.set_password(password)
+                sessions.end_all(user.id)  # a new password logs out every device
                 audit.record(user, audit.CHANGED, ["password"])
                 db.session.commit()
                 flash(f"The password of {audit.describe(user)} was changed.", "success")

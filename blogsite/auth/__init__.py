@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
-from . import account, views  # noqa: E402,F401  (registers the routes on bp)
+from . import account, devices, views  # noqa: E402,F401  (registers the routes on bp)

@@ -13,6 +13,7 @@ from ..normalize import normalize_phone
 from ..throttling import registration_limits
 from ..users import create_user
 from . import bp
+from .devices import devices
 from .forms import PasswordChangeForm, ProfileForm, RegisterForm
 from .views import renew_session, safe_next, start_session
 
@@ -85,4 +86,6 @@ def account() -> str | Response:
         renew_session(user, remember=session.permanent)
         flash("Your password is changed. Other devices have been logged out.", "success")
         return redirect(url_for("auth.account"))
-    return render_template("auth/account.html", profile=profile, password=password)
+    return render_template(
+        "auth/account.html", profile=profile, password=password, devices=devices(user.id)
+    )

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from urllib.parse import urlsplit
 
 from flask import (
-    current_app,
     flash,
     has_request_context,
     redirect,
@@ -25,38 +22,26 @@ from ..extensions import csrf, db, login_manager
 from ..models import User, utcnow
 from ..normalize import normalize_phone
 from ..throttling import login_limits, note_failure
-from . import bp
+from . import bp, sessions
 from .forms import LoginForm
 
 # Checked when the phone number is unknown, so both failures take the same time.
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 LOGIN_FAILED = "Wrong phone number or password."
-# The session remembers which password it was opened with (like Django's session auth
-# hash), so changing the password ends every other session of that user.
-SESSION_AUTH_KEY = "_auth_hash"
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Log in to see that page."
 login_manager.login_message_category = "info"
 
 
-def session_auth_hash(user: User) -> str:
-    """Return a keyed digest of the user's password hash, for their session."""
-    key = str(current_app.config["SECRET_KEY"]).encode()
-    return hmac.new(key, user.password_hash.encode(), hashlib.sha256).hexdigest()
-
-
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """Return the active user ``user_id`` if the session still matches their password."""
-    if not user_id.isdigit() or len(user_id) > 10:
+    """Return the active user ``user_id`` while this browser's session row lives."""
+    if not user_id.isdigit() or len(user_id) > 10 or not has_request_context():
         return None
-    user = db.session.get(User, int(user_id))
+    user = sessions.load(int(user_id), session.get(sessions.SESSION_KEY))
     if user is None or not user.is_active:
         return None
-    stored = session.get(SESSION_AUTH_KEY) if has_request_context() else None
-    if stored is not None and not hmac.compare_digest(str(stored), session_auth_hash(user)):
-        return None  # the password changed since this session began
     return user
 
 
@@ -85,19 +70,27 @@ def authenticate(phone_no: str, password: str) -> User | None:
     return user
 
 
-def renew_session(user: User, remember: bool) -> None:
-    """Put ``user`` on a fresh session bound to their current password."""
+def open_session(user: User, remember: bool) -> None:
+    """Log ``user`` in on a new session row, in a cleared cookie (no fixation)."""
     session.clear()
     # "Remember me" keeps the signed session cookie for PERMANENT_SESSION_LIFETIME
-    # instead of until the browser closes; one cookie, ended by a password change.
+    # instead of until the browser closes; the server-side row can end it sooner.
     session.permanent = remember
     login_user(user)
-    session[SESSION_AUTH_KEY] = session_auth_hash(user)
+    session[sessions.SESSION_KEY] = sessions.begin(user)
+
+
+def renew_session(user: User, remember: bool) -> None:
+    """Put ``user`` on a fresh session and end every other one (after a password change)."""
+    sessions.end_all(user.id)
+    open_session(user, remember)
+    db.session.commit()
 
 
 def start_session(user: User, remember: bool = False) -> None:
-    """Log ``user`` in on a fresh session (no fixation) and record the time."""
-    renew_session(user, remember)
+    """Log ``user`` in on a fresh session and record the time."""
+    sessions.prune(user.id)  # their expired rows: the table stays as small as the live ones
+    open_session(user, remember)
     user.last_login = utcnow()
     db.session.commit()
 
@@ -123,6 +116,7 @@ def login() -> str | Response:
 
 @bp.post("/logout")
 def logout() -> Response:
+    sessions.end_current()
     logout_user()
     session.clear()
     flash("You are logged out.", "success")

@@ -1,0 +1,174 @@
+"""Server-side sessions: one row per login, so that a logout or the console ends it for good.
+
+The signed cookie holds a random secret under ``SESSION_KEY``; the ``user_sessions`` table
+holds only its SHA-256. Flask-Login's user loader returns the user only while that row
+exists and was seen within ``PERMANENT_SESSION_LIFETIME``; ending a session deletes the row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import click
+from flask import Flask, current_app, g, request, session
+from flask.cli import with_appcontext
+from flask_login import current_user
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..extensions import db
+from ..models import USER_AGENT_MAX, User, UserSession, utcnow
+
+SESSION_KEY = "_sid"
+# A write per request would turn every page view into a database write (and serialise
+# readers on SQLite); "last seen" to within a few minutes is all the account page needs.
+TOUCH_EVERY = timedelta(minutes=5)
+MAX_ID = 2**31 - 1  # PostgreSQL integer: a bigger id is "not found", not a database error
+
+log = logging.getLogger(__name__)
+
+
+def digest(token: str) -> str:
+    """Return what the table stores for the cookie's secret ``token``."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def aware(moment: datetime) -> datetime:
+    """Return ``moment`` in UTC (SQLite gives timestamps back without a zone)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def oldest_alive() -> datetime:
+    """Return the time before which an unseen session counts as ended."""
+    return utcnow() - current_app.permanent_session_lifetime
+
+
+def begin(user: User) -> str:
+    """Add a session row for ``user`` on this browser; return the secret for the cookie."""
+    token = secrets.token_urlsafe(32)
+    # Printable characters only: PostgreSQL refuses NUL, and the header is the client's word.
+    agent = "".join(ch for ch in request.user_agent.string or "" if ch.isprintable())
+    agent = agent[:USER_AGENT_MAX]
+    db.session.add(UserSession(token_hash=digest(token), user=user, user_agent=agent))
+    return token
+
+
+def load(user_id: int, token: Any) -> User | None:
+    """Return user ``user_id`` if ``token`` is one of their live sessions (one query)."""
+    if not isinstance(token, str) or not token:
+        return None
+    query = (
+        select(User, UserSession.id, UserSession.last_seen_at)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(User.id == user_id, UserSession.token_hash == digest(token))
+    )
+    row = db.session.execute(query).first()
+    if row is None:
+        return None
+    user, session_id, last_seen = row
+    last_seen = aware(last_seen)
+    if last_seen < oldest_alive():
+        return None  # not seen for longer than a session lives; pruned at the next login
+    if utcnow() - last_seen >= TOUCH_EVERY:
+        touch(session_id)
+    g.user_session_id = session_id
+    return user
+
+
+def touch(session_id: int) -> None:
+    """Record that session ``session_id`` was seen now."""
+    # Core, on a connection of its own: outside the ORM session, so the cache invalidation
+    # listeners and the audit log never see it, and the view's transaction is untouched.
+    try:
+        with db.engine.begin() as conn:
+            statement = update(UserSession).where(UserSession.id == session_id)
+            conn.execute(statement.values(last_seen_at=utcnow()))
+    except SQLAlchemyError:  # a busy database must not fail the page; try again next time
+        log.warning("could not record when session %s was last seen", session_id)
+
+
+def current_id() -> int | None:
+    """Return the id of this request's session row, once the user is loaded."""
+    return g.get("user_session_id") if current_user.is_authenticated else None
+
+
+def end(user_id: int, session_id: int) -> bool:
+    """End session ``session_id`` if it belongs to ``user_id``; False if there is none."""
+    if not 1 <= session_id <= MAX_ID:
+        return False
+    statement = delete(UserSession).where(
+        UserSession.id == session_id, UserSession.user_id == user_id
+    )
+    return db.session.execute(statement).rowcount > 0
+
+
+def end_all(user_id: int, keep: int | None = None) -> int:
+    """End every session of ``user_id`` except ``keep``; return how many ended."""
+    statement = delete(UserSession).where(UserSession.user_id == user_id)
+    if keep is not None:
+        statement = statement.where(UserSession.id != keep)
+    return db.session.execute(statement).rowcount
+
+
+def end_current() -> None:
+    """End this browser's session row (logout)."""
+    token = session.get(SESSION_KEY)
+    if isinstance(token, str) and token:
+        db.session.execute(delete(UserSession).where(UserSession.token_hash == digest(token)))
+        db.session.commit()
+
+
+def prune(user_id: int | None = None) -> int:
+    """Delete the expired rows (of ``user_id``, or of everyone); return how many."""
+    statement = delete(UserSession).where(UserSession.last_seen_at < oldest_alive())
+    if user_id is not None:
+        statement = statement.where(UserSession.user_id == user_id)
+    return db.session.execute(statement).rowcount
+
+
+def live_sessions(user_id: int) -> list[UserSession]:
+    """Return the live sessions of ``user_id``, most recently seen first."""
+    query = (
+        select(UserSession)
+        .where(UserSession.user_id == user_id, UserSession.last_seen_at >= oldest_alive())
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+    )
+    return list(db.session.scalars(query))
+
+
+def count_live(user_ids: list[int]) -> dict[int, int]:
+    """Return how many live sessions each of ``user_ids`` has (absent: none)."""
+    if not user_ids:
+        return {}
+    query = (
+        select(UserSession.user_id, func.count())
+        .where(UserSession.user_id.in_(user_ids), UserSession.last_seen_at >= oldest_alive())
+        .group_by(UserSession.user_id)
+    )
+    return {user_id: count for user_id, count in db.session.execute(query)}
+
+
+def forget_ended_session() -> None:
+    """Empty a session whose row has ended, before CSRF checks and views read it."""
+    # Flask-WTF keeps the CSRF secret in the session: emptied, the old token is refused.
+    if "_user_id" in session and not current_user.is_authenticated:
+        session.clear()
+
+
+@click.command("prune-sessions")
+@with_appcontext
+def prune_sessions_command() -> None:
+    """Delete the sessions not seen for longer than PERMANENT_SESSION_LIFETIME."""
+    count = prune()
+    db.session.commit()
+    click.echo(f"{count} expired session(s) deleted.")
+
+
+def init_app(app: Flask) -> None:
+    """Check the session row early: register before ``csrf.init_app``."""
+    app.before_request(forget_ended_session)
+    app.cli.add_command(prune_sessions_command)
