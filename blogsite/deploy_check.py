@@ -29,6 +29,7 @@ KNOWN_SECRET_KEYS = frozenset(
 REDIS_URL_KEY = "REDIS_URL"
 REDIS_NODES_KEYS = ("REDIS_SENTINELS", "REDIS_CLUSTER")
 REDIS_PASSWORD_KEY = "REDIS_PASSWORD"
+LOOPBACK = ("localhost", "127.0.0.1", "::1")
 
 
 def secret_key_problems(key: Any) -> list[str]:
@@ -69,6 +70,19 @@ def redis_problems(config: Mapping[str, Any]) -> list[str]:
     return []
 
 
+def site_url_problems(url: Any) -> list[str]:
+    """Return what is wrong with ``SITE_URL``, the origin of every absolute URL."""
+    if not url:
+        return [
+            "BLOGSITE_SITE_URL is not set (https://blog.example.com): feeds and sitemaps "
+            "take their absolute URLs from each request's Host."
+        ]
+    # Plain http is fine only on this machine (a trial run of compose on localhost).
+    if urlsplit(str(url)).scheme != "https" and urlsplit(str(url)).hostname not in LOOPBACK:
+        return ["BLOGSITE_SITE_URL is not https: feeds and sitemaps would link over HTTP."]
+    return []
+
+
 def deploy_problems(app: Flask) -> list[str]:
     """Return every reason this app's configuration is unsafe in production."""
     config = app.config
@@ -89,6 +103,7 @@ def deploy_problems(app: Flask) -> list[str]:
     problems.extend(redis_problems(config))
     if not config.get("TRUSTED_HOSTS"):
         problems.append("BLOGSITE_ALLOWED_HOSTS is not set (comma-separated host names).")
+    problems.extend(site_url_problems(config.get("SITE_URL")))
     if not config.get("MAX_CONTENT_LENGTH"):
         problems.append("MAX_CONTENT_LENGTH is unset: request bodies are unbounded.")
     return problems
