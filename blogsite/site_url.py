@@ -56,8 +56,8 @@ class CaseInsensitiveHost:
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self.app = app
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        host = environ.get("HTTP_HOST")
+    def __call__(self, wsgi_env: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        host = wsgi_env.get("HTTP_HOST")
         if host:
-            environ["HTTP_HOST"] = host.lower()
-        return self.app(environ, start_response)
+            wsgi_env["HTTP_HOST"] = host.lower()
+        return self.app(wsgi_env, start_response)
