@@ -179,10 +179,10 @@ def init_app(app: Flask) -> None:
     """Add security headers, no-store on personal pages, case-insensitive trusted hosts."""
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
+    app.wsgi_app = CaseInsensitiveHost(app.wsgi_app)  # type: ignore[method-assign]
     hosts = parse_hosts(app.config["ALLOWED_HOSTS"])
     if hosts is not None and app.config.get("TRUSTED_HOSTS") is None:
         app.config["TRUSTED_HOSTS"] = hosts
-    app.wsgi_app = CaseInsensitiveHost(app.wsgi_app)  # type: ignore[method-assign]
     app.request_class = SiteRequest
     app.before_request(refuse_large_bodies)
     app.after_request(add_security_headers)
