@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 
@@ -26,6 +28,10 @@ DEFAULTS: dict[str, Any] = {
     "FEED_SIZE": 20,
     "SITEMAP_MAX_URLS": 50_000,  # the sitemaps.org limit; a bigger site gets an index
     "SITE_NAME": "blogsite",
+    # The one source of absolute URLs (feeds, sitemaps, robots.txt): https://blog.example.com.
+    # Unset: they follow the request's scheme and host, and pages holding them are cached
+    # per scheme and host.
+    "SITE_URL": None,
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     # Each form field at most 256 KiB and at most 500 fields: a long blog post fits,
     # a request that would make the parser hold megabytes gets a 413 page.
@@ -72,6 +78,40 @@ def parse_redis_nodes(value: Any, name: str) -> list[tuple[str, int]]:
     return nodes
 
 
+# A DNS name, an IPv4 address or a bracketed IPv6 address, and an optional port.
+SITE_HOST = re.compile(r"(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*\.?|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?")
+
+
+def site_url(value: Any) -> str | None:
+    """Return ``SITE_URL`` as ``scheme://host[:port]`` (lower case), or raise ConfigError."""
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
+    problem = (
+        f"BLOGSITE_SITE_URL must be the site's address, http(s)://host[:port] with no path, "
+        f"query or fragment (for example https://blog.example.com); got {value!r}"
+    )
+    parts = urlsplit(text)
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or not SITE_HOST.fullmatch(parts.netloc.lower())
+        or port == 0
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+        or "?" in text
+        or "#" in text
+    ):
+        # A path prefix is refused: url_for already puts the mount point (SCRIPT_NAME) in
+        # every path, so a prefix here would be said twice.
+        raise ConfigError(problem + ".")
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
 def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     """Fill ``app.config`` in order: code, environment, instance file, test overrides."""
     app.config.from_mapping(DEFAULTS)
@@ -98,6 +138,8 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
 
     for name in ("BLOGS_PER_PAGE", "FEED_SIZE", "SITEMAP_MAX_URLS"):
         app.config[name] = positive_int(app.config[name], name)
+
+    app.config["SITE_URL"] = site_url(app.config["SITE_URL"])
 
     development = app.debug or app.config.get("TESTING")
     app.config.setdefault("SECURE_COOKIES", not development)

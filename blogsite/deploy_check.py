@@ -15,6 +15,7 @@ from flask.helpers import get_debug_flag
 from .config import DEV_SECRET_KEY, ConfigError
 
 MIN_SECRET_KEY_LENGTH = 32
+LOOPBACK = ("localhost", "127.0.0.1", "::1")  # hosts a plain-http SITE_URL may name
 # The value shipped in .env.example; a test keeps the two in step.
 EXAMPLE_SECRET_KEY = "replace-me-with-the-output-of-python-c-secrets-token-hex-32"
 # Keys published in this repository or in every tutorial: sessions signed with one can be
@@ -42,6 +43,19 @@ def secret_key_problems(key: Any) -> list[str]:
         return [f"SECRET_KEY is shorter than {MIN_SECRET_KEY_LENGTH} characters."]
     if len(set(key)) < 8:
         return ["SECRET_KEY does not look random (too few distinct characters)."]
+    return []
+
+
+def site_url_problems(url: Any) -> list[str]:
+    """Return what is wrong with ``SITE_URL``, the origin of every absolute URL."""
+    if not url:
+        return [
+            "BLOGSITE_SITE_URL is not set (https://blog.example.com): feeds and sitemaps "
+            "take their absolute URLs from each request's Host."
+        ]
+    # Plain http is fine only on this machine (a trial run of compose on localhost).
+    if urlsplit(str(url)).scheme != "https" and urlsplit(str(url)).hostname not in LOOPBACK:
+        return ["BLOGSITE_SITE_URL is not https: feeds and sitemaps would link over HTTP."]
     return []
 
 
@@ -89,6 +103,7 @@ def deploy_problems(app: Flask) -> list[str]:
     problems.extend(redis_problems(config))
     if not config.get("TRUSTED_HOSTS"):
         problems.append("BLOGSITE_ALLOWED_HOSTS is not set (comma-separated host names).")
+    problems.extend(site_url_problems(config.get("SITE_URL")))
     if not config.get("MAX_CONTENT_LENGTH"):
         problems.append("MAX_CONTENT_LENGTH is unset: request bodies are unbounded.")
     return problems

@@ -7,12 +7,13 @@ import hashlib
 import secrets
 from typing import Any
 
-from flask import Flask, Request, current_app, g, jsonify, render_template, request
+from flask import Flask, Request, current_app, g, jsonify, render_template, request, session
 from werkzeug.exceptions import RequestEntityTooLarge, SecurityError
 from werkzeug.wrappers import Response
 
 from . import deploy_check
 from .errors import wants_json
+from .site_url import CaseInsensitiveHost
 
 # The public site runs no inline script or style at all, so its policy can be strict.
 SITE_CSP = (
@@ -51,6 +52,12 @@ BASE_HEADERS = {
     ),
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+
+# Pages that carry a CSRF token bound to the session, or the user's own data, even for a
+# visitor who is not logged in yet. Console pages and logged-in users are covered anyway.
+PERSONAL_ENDPOINTS = frozenset(
+    {"auth.login", "auth.register", "auth.account", "blog.new", "blog.edit", "blog.delete"}
+)
 
 DEFAULTS: dict[str, Any] = {
     "CONTENT_SECURITY_POLICY": SITE_CSP,
@@ -91,10 +98,28 @@ def content_security_policy() -> str:
     return config["ADMIN_CONTENT_SECURITY_POLICY"].format(nonce=csp_nonce(), hashes=hashes)
 
 
+def is_personal() -> bool:
+    """Return whether the response may hold one visitor's data: no cache may keep it."""
+    endpoint = request.endpoint or ""
+    if endpoint == "static" or endpoint.endswith(".static"):
+        return False  # the same file for everyone, the console's included
+    if endpoint in PERSONAL_ENDPOINTS or is_admin_request():
+        return True
+    # The page cache never answers a logged-in user, so none of their responses is public.
+    # Reading the user flask-login loaded (or the session's id) costs no database query.
+    user = g.get("_login_user")
+    if user is not None and user.is_authenticated:
+        return True
+    return bool(session) and session.get("_user_id") is not None
+
+
 def add_security_headers(response: Response) -> Response:
     """Add the security headers; a view may set its own value for any of them first."""
     for name, value in BASE_HEADERS.items():
         response.headers.setdefault(name, value)
+    if is_personal():
+        # Not even the browser's cache (its back button, a shared computer) may keep it.
+        response.headers["Cache-Control"] = "no-store"
     response.headers.setdefault("Content-Security-Policy", content_security_policy())
     # HSTS over plain HTTP is ignored by browsers and would be wrong behind no TLS.
     # request.is_secure follows X-Forwarded-Proto only from a trusted proxy.
@@ -151,9 +176,10 @@ def handle_bad_host(error: SecurityError) -> tuple[Response | str, int]:
 
 
 def init_app(app: Flask) -> None:
-    """Add security headers, trusted hosts from ``ALLOWED_HOSTS`` and ``flask check-deploy``."""
+    """Add security headers, no-store on personal pages, case-insensitive trusted hosts."""
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
+    app.wsgi_app = CaseInsensitiveHost(app.wsgi_app)  # type: ignore[method-assign]
     hosts = parse_hosts(app.config["ALLOWED_HOSTS"])
     if hosts is not None and app.config.get("TRUSTED_HOSTS") is None:
         app.config["TRUSTED_HOSTS"] = hosts

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 
 from .markup import render_markdown
+from .site_url import absolute_url
 
 
 def format_date(value: datetime | None) -> str:
@@ -31,8 +32,10 @@ def site_globals(app: Flask) -> dict[str, Any]:
 
 
 def register_template_helpers(app: Flask) -> None:
-    """Register the Markdown and date filters and the site-wide globals."""
+    """Register the Markdown and date filters, ``absolute_url`` and the site-wide globals."""
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["isodatetime"] = iso_datetime
+    # The one way templates build absolute URLs (feeds, sitemaps): see site_url.py.
+    app.jinja_env.globals["absolute_url"] = absolute_url
     app.context_processor(lambda: site_globals(app))

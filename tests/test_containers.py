@@ -73,7 +73,7 @@ def test_every_variable_the_code_reads_is_documented():
         "SECRET_KEY", "REDIS_URL", "BLOGSITE_ALLOWED_HOSTS", "BLOGSITE_TRUSTED_PROXIES",
         "BLOGSITE_REDIS_SENTINELS", "BLOGSITE_REDIS_SENTINEL_MASTER", "BLOGSITE_REDIS_PASSWORD",
         "BLOGSITE_SUPERUSER_PHONE_NO", "BLOGSITE_SUPERUSER_PASSWORD", "BLOGSITE_SUPERUSER_EMAIL",
-        "BLOGSITE_SECURE_COOKIES", "BLOGSITE_LOG_LEVEL",
+        "BLOGSITE_SECURE_COOKIES", "BLOGSITE_LOG_LEVEL", "BLOGSITE_SITE_URL",
     }  # fmt: skip
     assert indirect <= documented_variables(), indirect - documented_variables()
 

@@ -20,6 +20,7 @@ GOOD = {
     "SQLALCHEMY_DATABASE_URI": "postgresql://blogsite:pw@db:5432/blogsite",
     "REDIS_URL": "redis://:s3cret@redis:6379/0",
     "ALLOWED_HOSTS": "blog.example.com",
+    "SITE_URL": "https://blog.example.com",
 }
 
 
@@ -72,7 +73,10 @@ def test_sentinel_with_a_password_passes():
      ({"REDIS_URL": None, "REDIS_SENTINELS": "s1:26379"}, "without BLOGSITE_REDIS_PASSWORD", 1),
      ({"ALLOWED_HOSTS": None}, "BLOGSITE_ALLOWED_HOSTS is not set", 1),
      ({"ALLOWED_HOSTS": "*"}, "BLOGSITE_ALLOWED_HOSTS is not set", 1),
-     ({"MAX_CONTENT_LENGTH": None}, "MAX_CONTENT_LENGTH is unset", 1)],
+     ({"MAX_CONTENT_LENGTH": None}, "MAX_CONTENT_LENGTH is unset", 1),
+     ({"SITE_URL": None}, "BLOGSITE_SITE_URL is not set", 1),
+     ({"SITE_URL": ""}, "BLOGSITE_SITE_URL is not set", 1),
+     ({"SITE_URL": "http://blog.example.com"}, "BLOGSITE_SITE_URL is not https", 1)],
 )  # fmt: skip
 def test_each_unsafe_setting_fails_with_its_reason(changes, message, count):
     code, output = check(**changes)
@@ -136,7 +140,21 @@ def test_container_check_reports_a_missing_secret_key_without_a_traceback():
 def test_container_check_passes_a_good_environment():
     result = run_main(
         {"SECRET_KEY": GOOD_KEY, "DATABASE_URL": GOOD["SQLALCHEMY_DATABASE_URI"],
-         "REDIS_URL": GOOD["REDIS_URL"], "BLOGSITE_ALLOWED_HOSTS": "blog.example.com"}
+         "REDIS_URL": GOOD["REDIS_URL"], "BLOGSITE_ALLOWED_HOSTS": "blog.example.com",
+         "BLOGSITE_SITE_URL": GOOD["SITE_URL"]}
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "no problems found" in result.stdout
+
+
+@pytest.mark.parametrize("url", ["http://localhost:8080", "http://127.0.0.1", "http://[::1]:80"])
+def test_plain_http_site_url_passes_only_on_this_machine(url):
+    code, output = check(SITE_URL=url)
+    assert code == 0, output
+
+
+def test_container_check_reports_a_bad_site_url_without_a_traceback():
+    result = run_main({"SECRET_KEY": GOOD_KEY, "BLOGSITE_SITE_URL": "https://blog.example.com/x"})
+    assert result.returncode == 1
+    assert "BLOGSITE_SITE_URL must be the site's address" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout

@@ -77,6 +77,7 @@ def production_env(production_database, redis_url):
     env.update(
         FLASK_APP="blogsite", SECRET_KEY=secrets.token_hex(32), DATABASE_URL=production_database,
         REDIS_URL=redis_url, BLOGSITE_ALLOWED_HOSTS="127.0.0.1,localhost",
+        BLOGSITE_SITE_URL="https://blog.example.com",
         BLOGSITE_CACHE_KEY_PREFIX=f"{prefix}:cache:", BLOGSITE_THROTTLE_KEY_PREFIX=f"{prefix}:rl",
         GUNICORN_WORKERS="2", GUNICORN_THREADS="2", PATH=f"{BIN}:{os.environ['PATH']}",
     )  # fmt: skip
@@ -145,6 +146,11 @@ def test_gunicorn_serves_every_page_with_production_settings(production_env, tmp
         # HTTPS as reported by a proxy on this machine: HSTS. Any other Host: a 400 page.
         secure = fetch(port, "/", {"X-Forwarded-Proto": "https"})[1]
         assert secure["Strict-Transport-Security"].startswith("max-age=")
+        # Absolute URLs come from BLOGSITE_SITE_URL whatever the Host (in any case) says.
+        for _ in range(2):  # a miss, then a hit
+            status, _, body = fetch(port, "/feed.xml", {"Host": "LOCALHOST:6666"})
+            assert status == 200 and 'href="https://blog.example.com/feed.xml"' in body
+            assert "6666" not in body
         status, headers, body = fetch(port, "/", {"Host": "evil.example.net"})
         assert status == 400 and "does not answer to that host name" in body
         assert_security_headers("bad host", headers)
@@ -153,6 +159,7 @@ def test_gunicorn_serves_every_page_with_production_settings(production_env, tmp
         session = next(cookie for cookie in cookies if cookie.startswith("session="))
         flags = {part.strip().lower() for part in session.split(";")}
         assert {"secure", "httponly", "samesite=lax"} <= flags
+        assert fetch(port, "/auth/login")[1]["Cache-Control"] == "no-store"
     finally:
         server.send_signal(signal.SIGTERM)
         try:

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Response, abort, current_app, render_template, url_for
 
+from ..site_url import absolute_url
 from . import bp, queries
 
 Item = tuple[str, dict[str, Any], datetime | None]  # endpoint, its values, last change
@@ -75,7 +76,7 @@ def robots() -> Response:
             "User-agent: *",
             f"Disallow: {url_for('admin.index')}",
             f"Disallow: {current_app.blueprints['auth'].url_prefix}/",
-            f"Sitemap: {url_for('blog.sitemap', _external=True)}",
+            f"Sitemap: {absolute_url('blog.sitemap')}",
             "",
         ]
     )

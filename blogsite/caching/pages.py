@@ -20,6 +20,7 @@ from flask_limiter.util import get_qualified_name
 from werkzeug.wrappers import Response
 
 from ..extensions import limiter
+from ..site_url import origin_key, uses_request_host
 from .generations import ALL, EXTENSION, CacheState, is_current
 
 Deps = Callable[[dict[str, Any], dict[str, str]], list[str]]
@@ -38,6 +39,9 @@ PAGES: dict[str, tuple[tuple[str, ...], Deps]] = {
         lambda view, args: [f"author:{args['author_id']}"],
     ),
 }
+# Pages holding absolute URLs: without SITE_URL their key carries the scheme and host, so
+# one request's Host or X-Forwarded-Proto never reaches another reader.
+ABSOLUTE_URL_PAGES = frozenset({"blog.feed", "blog.sitemap", "blog.sitemap_part"})
 DEFAULT_ARGS = {"page": "1"}
 MEMORY = "blogsite_page_memory"
 logger = logging.getLogger("blogsite.caching")
@@ -90,7 +94,18 @@ def page_key() -> tuple[str, list[str], bool] | None:
     # Unknown parameters share the key; but their page (its login link carries the full
     # path) is only stored from a request that has none.
     canonical = set(request.args) <= set(known)
-    return "page:" + request.endpoint + ":" + "&".join(parts), [ALL, *names], canonical
+    key = "page:" + request.endpoint + ":" + "&".join(parts)
+    if host_keyed():
+        origin = origin_key()
+        if len(origin) > MAX_KEY_PART:
+            return None
+        key += "@" + origin
+    return key, [ALL, *names], canonical
+
+
+def host_keyed() -> bool:
+    """Return whether this page's key carries the scheme and host (see ABSOLUTE_URL_PAGES)."""
+    return request.endpoint in ABSOLUTE_URL_PAGES and bool(origin_key())
 
 
 def is_anonymous_request() -> bool:
@@ -188,8 +203,8 @@ def store(sender: Flask, response: Response, **extra: Any) -> None:
     if ticket is None or state is None:
         return
     if ticket.get("private"):
-        # This visitor's copy of a public page: keep it out of shared (proxy) caches.
-        response.headers.setdefault("Cache-Control", "private")
+        # This visitor's copy of a public page: no cache, shared or the browser's, keeps it.
+        response.headers.setdefault("Cache-Control", "no-store")
         return
     if ticket["hit"]:
         return
@@ -200,7 +215,11 @@ def store(sender: Flask, response: Response, **extra: Any) -> None:
     etag = hashlib.blake2b(body, digest_size=16).hexdigest()
     if ticket["gens"] is not None and ticket["canonical"]:
         used = g.get("_cache_deps", set())
-        if used <= set(ticket["deps"]):
+        if uses_request_host() and not host_keyed():
+            # URLs from this request's Host under a key every host shares: mark it in
+            # ABSOLUTE_URL_PAGES, never serve it to others.
+            logger.error("Not caching %s: it holds URLs from the Host", request.endpoint)
+        elif used <= set(ticket["deps"]):
             content_type = response.headers.get("Content-Type", "text/html; charset=utf-8")
             state.write(ticket["key"], ticket["gens"], (etag, body, content_type), None)
             sender.extensions[MEMORY].put(ticket["key"], (ticket["gens"], etag, body, content_type))
