@@ -186,7 +186,7 @@ PRIVATE = PrivateServers()
 def pytest_configure(config: pytest.Config) -> None:
     """With no URL set, start private servers from installed binaries, before collection."""
     # Set in os.environ now: the checks, and the gunicorn processes tests start, read it.
-    if not config.option.collectonly:
+    if not (config.option.collectonly or config.option.help):
         PRIVATE.start()
 
 
