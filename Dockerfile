@@ -14,9 +14,10 @@ RUN groupadd --system --gid 10001 blogsite \
     && useradd --system --uid 10001 --gid blogsite --home-dir /app --no-create-home \
        --shell /usr/sbin/nologin blogsite
 
-# Dependencies in their own layer: rebuilt only when requirements.txt changes.
-COPY requirements.txt .
-RUN pip install --requirement requirements.txt
+# Dependencies in their own layer, rebuilt only when the lock changes: every package
+# pinned with its hashes (`make lock`), so the image gets exactly what CI tested.
+COPY requirements.lock .
+RUN pip install --require-hashes --requirement requirements.lock
 
 # The app runs from the source tree. Files stay owned by root (read-only to the app);
 # only instance/ is writable, for instance/config.py-style local state.

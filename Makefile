@@ -5,8 +5,14 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := blogsite
+# requirements*.txt name what we chose; the locks pin everything they pull in, with hashes.
+LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
+# --universal: one lock for every OS and Python >= 3.11 (a laptop resolves what CI does).
+UV_COMPILE = $(BIN)/uv pip compile --universal --python-version 3.11 --generate-hashes \
+	--quiet --custom-compile-command "make lock" $(LOCK_ARGS)
 
-.PHONY: run test install install-dev lint format seed bench clean
+.PHONY: run test install install-dev lock lint format seed bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -14,16 +20,25 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: $(BIN)/python requirements.txt
-	$(BIN)/pip install --quiet -r requirements.txt
+# Only what the locks pin, only with matching hashes.
+$(VENV)/.installed: $(BIN)/python $(LOCK)
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
 	touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
-	$(BIN)/pip install --quiet -r requirements-dev.txt
-	touch $@
+# The dev lock holds the runtime pins too (compiled under the runtime lock as constraints).
+$(VENV)/.installed-dev: $(BIN)/python $(DEV_LOCK)
+	$(BIN)/pip install --quiet --require-hashes -r $(DEV_LOCK)
+	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
+
+## lock: re-pin every dependency with hashes after editing requirements*.txt
+##       (keeps other pins; `make lock LOCK_ARGS=--upgrade` moves them all to the newest)
+lock: $(VENV)/.installed-dev
+	$(UV_COMPILE) --output-file $(LOCK) requirements.txt
+	$(UV_COMPILE) --constraint $(LOCK) --output-file $(DEV_LOCK) requirements-dev.txt
+	$(MAKE) install-dev
 
 ## run: install, migrate, seed the demo data and serve on http://127.0.0.1:5000 (debug mode)
 run: install

@@ -70,6 +70,7 @@ def logging_config() -> dict[str, Any]:
         os.environ.get("BLOGSITE_LOG_LEVEL", "INFO").upper(),
         os.environ.get("BLOGSITE_LOG_FILE") or None,
         os.environ.get("BLOGSITE_LOG_HTTP_URL") or None,
+        os.environ.get("BLOGSITE_LOG_FORMAT") or "json",
     )
 
 

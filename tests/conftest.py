@@ -18,6 +18,7 @@ from blogsite.users import create_user
 
 from .cache_keys import delete_prefix
 from .logtools import log_file, sqlite_config  # noqa: F401  (the logging tests' fixtures)
+from .private_servers import PrivateServers
 from .servers import RedisServer
 from .services import require_binary, require_redis, service_summary, throwaway_postgres
 
@@ -179,10 +180,30 @@ def count_queries(app: Any) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
+PRIVATE = PrivateServers()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With no URL set, start private servers from installed binaries, before collection."""
+    # Set in os.environ now: the checks, and the gunicorn processes tests start, read it.
+    if not (config.option.collectonly or config.option.help):
+        PRIVATE.start()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    PRIVATE.stop()
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return PRIVATE.notes
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Say plainly which services were missing and what was skipped for it."""
     for line in service_summary(terminalreporter.stats.get("skipped", [])):
         terminalreporter.write_line(line, yellow=True)
+    for note in PRIVATE.notes:
+        terminalreporter.write_line(note)
 
 
 @pytest.fixture

@@ -101,7 +101,8 @@ def service_summary(skipped: list[Any]) -> list[str]:
             counts[service] = counts.get(service, 0) + 1
     lines = [f"SKIPPED {n} tests, {service}" for service, n in sorted(counts.items())]
     if lines:
-        lines.insert(0, "Tests skipped for lack of a service (set the URL to run them):")
+        lines.insert(0, "Tests skipped for lack of a service (set the URL, or install the server")
+        lines.insert(1, "binaries, redis-server and PostgreSQL's initdb/pg_ctl, to run them):")
     return lines
 
 

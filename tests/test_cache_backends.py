@@ -17,6 +17,7 @@ from blogsite.blog import queries
 from blogsite.caching.store import COUNT_FLUSH_SECONDS
 from blogsite.config import ConfigError
 
+from .cache_keys import prefix_keys
 from .conftest import count_queries
 from .servers import RedisServer, free_port, wait_until
 from .services import require_binary
@@ -173,10 +174,24 @@ class TestCommands:
     def app_config(self, app_config: dict[str, Any], redis_url: str) -> dict[str, Any]:
         return app_config | {"REDIS_URL": redis_url}
 
-    def test_print_sets_hello_and_names_the_backend(self, runner):
+    def test_print_reads_without_writing_and_demo_sets_hello(self, runner, redis_url, app):
+        client, prefix = redis.Redis.from_url(redis_url), app.config["CACHE_KEY_PREFIX"]
+        before = set(prefix_keys(client, prefix))
         result = runner.invoke(args=["cache", "print"])
         assert result.exit_code == 0, result.output
-        assert result.output.splitlines() == ["World", "Backend: RedisCache"]
+        assert result.output.splitlines() == [
+            "backend:   RedisCache", "reachable: yes", "hello:     not set (--demo sets it)"
+        ]  # fmt: skip
+        assert set(prefix_keys(client, prefix)) == before  # nothing written to the cache
+        result = runner.invoke(args=["cache", "print", "--demo"])
+        assert result.exit_code == 0, result.output
+        assert result.output.splitlines()[2:] == [
+            "set:       hello = 'World'",
+            "hello:     'World'",
+        ]
+        assert set(prefix_keys(client, prefix)) == before | {f"{prefix}hello".encode()}
+        result = runner.invoke(args=["cache", "print"])
+        assert result.output.splitlines()[2:] == ["hello:     'World'"]
 
     def test_stats(self, runner, client, make_blog):
         make_blog("Alpha", author_name="writer")

@@ -141,8 +141,11 @@ def test_dockerfile_installs_requirements_first_and_runs_unprivileged():
     def index(predicate) -> int:
         return next(n for n, line in enumerate(lines) if predicate(line))
 
-    copy_requirements = index(lambda line: line.startswith("COPY requirements.txt"))
-    install = index(lambda line: "pip install" in line and "requirements.txt" in line)
+    copy_requirements = index(lambda line: line.startswith("COPY requirements.lock"))
+    # The runtime lock only, every package checked against its hashes.
+    install = index(
+        lambda line: "pip install --require-hashes" in line and "requirements.lock" in line
+    )
     copy_app = index(lambda line: line.startswith("COPY . "))
     assert copy_requirements < install < copy_app  # the dependency layer is cached
     user = index(lambda line: line.startswith("USER "))

@@ -1,4 +1,4 @@
-"""``flask cache print|stats|clear``: the original's print_cache, and more."""
+"""``flask cache print|stats|clear``: the original's print_cache (read-only), and more."""
 
 from __future__ import annotations
 
@@ -20,15 +20,28 @@ def backend_name() -> str:
 
 
 @cache_cli.command("print")
-def print_command() -> None:
-    """Set hello to World, read it back and print the backend class."""
+@click.option("--demo", is_flag=True, help="First set hello to World (the original's write).")
+def print_command(demo: bool) -> None:
+    """Print the backend, whether it answers and the value of hello; write only with --demo."""
+    click.echo(f"backend:   {backend_name()}")
+    state = current_state()
+    if state is None:
+        click.echo("hello:     None (caching is off: BLOGSITE_CACHE_ENABLED=0)")
+        return
+    # Read-only by default: safe to run against a production cache.
     try:
-        cache.set("hello", "World")
+        state.store.ping()
+        if demo:
+            cache.set("hello", "World")
         value = cache.get("hello")
     except BACKEND_ERRORS as error:
         raise click.ClickException(f"{backend_name()} is unreachable: {error}") from None
-    click.echo(value if value is not None else "None (caching is off: BLOGSITE_CACHE_ENABLED=0)")
-    click.echo(f"Backend: {backend_name()}")
+    click.echo("reachable: yes")
+    if demo:
+        click.echo("set:       hello = 'World'")
+    click.echo(
+        f"hello:     {value!r}" if value is not None else "hello:     not set (--demo sets it)"
+    )
 
 
 @cache_cli.command("stats")

@@ -10,7 +10,7 @@ from flask.logging import default_handler
 
 from ..config import ConfigError
 from .access import finish_request
-from .config import configure_logging, level_name, logging_dict_config
+from .config import configure_logging, format_name, level_name, logging_dict_config
 from .context import (
     bind_request,
     connect_login_signals,
@@ -40,6 +40,10 @@ def _check_settings(app: Flask) -> None:
         app.config["LOG_LEVEL"] = level_name(app.config["LOG_LEVEL"])
     except ValueError as error:
         raise ConfigError(f"BLOGSITE_LOG_LEVEL: {error}") from None
+    try:
+        app.config["LOG_FORMAT"] = format_name(app.config["LOG_FORMAT"])
+    except ValueError as error:
+        raise ConfigError(f"BLOGSITE_LOG_FORMAT: {error}") from None
     log_file = app.config["LOG_FILE"]
     if log_file:
         folder = os.path.dirname(os.path.abspath(log_file))
@@ -60,8 +64,13 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("LOG_LEVEL", "INFO")
     app.config.setdefault("LOG_FILE", None)
     app.config.setdefault("LOG_HTTP_URL", None)
+    # People read the debug server's output; everything else is read by machines.
+    app.config.setdefault("LOG_FORMAT", "console" if app.debug else "json")
     _check_settings(app)
-    configure_logging(app.config["LOG_LEVEL"], app.config["LOG_FILE"], app.config["LOG_HTTP_URL"])
+    config = app.config
+    configure_logging(
+        config["LOG_LEVEL"], config["LOG_FILE"], config["LOG_HTTP_URL"], config["LOG_FORMAT"]
+    )
     # Our root handlers carry every record; Flask's own handler would print it twice.
     app.logger.removeHandler(default_handler)
 

@@ -9,8 +9,9 @@ from typing import Any
 ROTATE_BYTES = 10 * 1024 * 1024  # the original's rotation: 10 MB x 10 files
 ROTATE_BACKUPS = 10
 _FILTERS = ["context", "redact"]  # on every handler, in this order
+LOG_FORMATS = ("json", "console")  # console: short coloured lines on stdout, for debug
 
-_applied: tuple[str, str | None, str | None] | None = None
+_applied: tuple[str, str | None, str | None, str] | None = None
 
 
 def level_name(level: str | int) -> str:
@@ -24,10 +25,21 @@ def level_name(level: str | int) -> str:
     raise ValueError(f"unknown log level {level!r}: use DEBUG, INFO, WARNING, ERROR or CRITICAL")
 
 
+def format_name(log_format: str) -> str:
+    """Return ``json`` or ``console`` for ``log_format`` in any case, or raise ValueError."""
+    name = str(log_format).strip().lower()
+    if name not in LOG_FORMATS:
+        raise ValueError(f"unknown log format {log_format!r}: use json or console")
+    return name
+
+
 def logging_dict_config(
-    level: str = "INFO", log_file: str | None = None, http_url: str | None = None
+    level: str = "INFO",
+    log_file: str | None = None,
+    http_url: str | None = None,
+    log_format: str = "json",
 ) -> dict[str, Any]:
-    """Return the ``dictConfig`` of the site: JSON everywhere, redacted, stdout first."""
+    """Return the ``dictConfig`` of the site: JSON (or console lines on stdout), redacted."""
     level = level_name(level)
     handlers: dict[str, dict[str, Any]] = {
         "stdout": {"()": "blogsite.logs.handlers.StdoutHandler"},
@@ -44,6 +56,8 @@ def logging_dict_config(
         handlers["http"] = {"()": "blogsite.logs.handlers.http_queue_handler", "url": http_url}
     for handler in handlers.values():
         handler.update(formatter="json", filters=list(_FILTERS))
+    # Only stdout reads as text for a person; files and collectors stay JSON for machines.
+    handlers["stdout"]["formatter"] = format_name(log_format)
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -58,7 +72,8 @@ def logging_dict_config(
                 "fmt": "%(levelname)s %(name)s %(message)s",
                 "rename_fields": {"levelname": "level", "name": "logger"},
                 "timestamp": "ts",
-            }
+            },
+            "console": {"()": "blogsite.logs.console.ConsoleFormatter"},
         },
         "handlers": handlers,
         "root": {"level": level, "handlers": list(handlers)},
@@ -73,7 +88,10 @@ def logging_dict_config(
 
 
 def configure_logging(
-    level: str = "INFO", log_file: str | None = None, http_url: str | None = None
+    level: str = "INFO",
+    log_file: str | None = None,
+    http_url: str | None = None,
+    log_format: str = "json",
 ) -> bool:
     """Apply the configuration unless this process already runs it; return whether applied.
 
@@ -81,7 +99,7 @@ def configure_logging(
     others added to the root logger since (pytest's log capture, for one).
     """
     global _applied
-    wanted = (level_name(level), log_file or None, http_url or None)
+    wanted = (level_name(level), log_file or None, http_url or None, format_name(log_format))
     if wanted == _applied:
         return False
     logging.config.dictConfig(logging_dict_config(*wanted))
