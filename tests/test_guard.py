@@ -247,3 +247,13 @@ def test_chunked_bodies_over_the_limit_get_413_from_gunicorn(app, app_config, ma
         assert b" 413 " in send_chunked(server.port, sized_form(3 * LIMIT))
     finally:
         server.stop()
+
+
+def test_the_guard_runs_before_the_limiter_csrf_and_page_cache(app):
+    # Only the log binding (a request id for the error page) runs before it.
+    names = [hook.__qualname__ for hook in app.before_request_funcs[None]]
+    assert names[:2] == ["bind_request", "guard_request"]
+    assert any("Limiter" in name for name in names[2:])
+    assert any("csrf_protect" in name for name in names[2:])
+    scoped = [hook for scope, hooks in app.before_request_funcs.items() if scope for hook in hooks]
+    assert scoped  # the page cache's hooks are per blueprint: after every app-wide hook
