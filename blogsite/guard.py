@@ -36,9 +36,11 @@ class RefusedBody(io.RawIOBase):
         self.error = error
 
     def readable(self) -> bool:
+        """Say the stream is readable, so readers reach ``readinto`` and its refusal."""
         return True
 
     def readinto(self, buffer: Any) -> int:
+        """Raise the refusal again."""
         # A second reader (an error handler, a library hook) must not parse what is left
         # of a half-read body and take it for a small or empty form.
         raise type(self.error)(self.error.description)
@@ -123,6 +125,7 @@ def check_json(data: Any) -> None:
 
 
 def has_body() -> bool:
+    """Return whether the request carries a body (sent with a length, or chunked)."""
     return bool(request.content_length) or (is_chunked() and bool(request.get_data(cache=True)))
 
 
