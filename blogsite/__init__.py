@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import admin, caching, commands, logs, security, throttling
+from . import admin, caching, commands, guard, logs, security, throttling
 from .auth import sessions as auth_sessions
 from .config import load_config
 from .errors import register_error_handlers
@@ -26,6 +26,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     load_config(app, test_config)
 
     logs.init_app(app)
+    # First after the request is bound for logging: nothing (the CSRF check, the limiter's
+    # key functions, the page cache, a view) may read input the guard has not checked.
+    guard.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     login_manager.init_app(app)

@@ -7,8 +7,8 @@ import hashlib
 import secrets
 from typing import Any
 
-from flask import Flask, Request, current_app, g, jsonify, render_template, request, session
-from werkzeug.exceptions import RequestEntityTooLarge, SecurityError
+from flask import Flask, current_app, g, jsonify, render_template, request, session
+from werkzeug.exceptions import SecurityError
 from werkzeug.wrappers import Response
 
 from . import deploy_check
@@ -129,31 +129,6 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
-class SiteRequest(Request):
-    """A request whose body, once refused as too large, stays refused."""
-
-    def _load_form_data(self) -> None:
-        # Werkzeug caches the form only when parsing succeeds. After a 413 the body is
-        # half read, so a second look (by whoever caught the first error: a throttle key,
-        # a library hook) would parse what is left and find an empty form, and the view
-        # would treat an oversized request as an empty one.
-        refused = self.__dict__.get("_body_refused")
-        if refused is not None:
-            raise refused
-        try:
-            super()._load_form_data()
-        except RequestEntityTooLarge as error:
-            self.__dict__["_body_refused"] = error
-            raise
-
-
-def refuse_large_bodies() -> None:
-    """Answer 413 to any body or form over the limits, on every route, before any view."""
-    # Reading the form parses form bodies and opens the stream of others, which checks
-    # MAX_CONTENT_LENGTH; views that ignore their body are covered too.
-    request.form  # noqa: B018
-
-
 def parse_hosts(value: Any) -> list[str] | None:
     """Parse ``ALLOWED_HOSTS`` (comma-separated or a list); ``None`` means any host."""
     if value is None:
@@ -183,8 +158,6 @@ def init_app(app: Flask) -> None:
     hosts = parse_hosts(app.config["ALLOWED_HOSTS"])
     if hosts is not None and app.config.get("TRUSTED_HOSTS") is None:
         app.config["TRUSTED_HOSTS"] = hosts
-    app.request_class = SiteRequest
-    app.before_request(refuse_large_bodies)
     app.after_request(add_security_headers)
     app.register_error_handler(SecurityError, handle_bad_host)
     app.cli.add_command(deploy_check.check_deploy_command)

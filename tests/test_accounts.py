@@ -77,9 +77,10 @@ def test_register_shows_every_failing_password_rule(app, client):
      ({"phone_no": "call me"}, "A phone number may only contain digits, spaces and dashes."),
      ({"phone_no": ""}, "Enter your phone number."),
      ({"name": "  "}, "Tell readers your name."),
-     ({"name": "Taro\x00"}, "Use letters, digits and punctuation only, on one line."),
+     # (A NUL or other control character gets the guard's 400 before the form: test_guard.)
+     ({"name": "Taro\nYamada"}, "Use letters, digits and punctuation only, on one line."),
      ({"email": "not-an-address"}, "Enter a valid e-mail address."),
-     ({"email": "taro\x00@example.com"}, "Use letters, digits and punctuation only, on one line."),
+     ({"email": "taro\t@example.com"}, "Use letters, digits and punctuation only, on one line."),
      ({"confirm": "something else entirely"}, "The two passwords do not match."),
      ({"phone_no": "1" * 5000}, "Field cannot be longer than 32 characters.")],
 )  # fmt: skip
@@ -118,7 +119,10 @@ def test_login_goes_back_to_next_and_records_last_login(app, client, make_user):
 def test_login_never_redirects_off_site(client, make_user):
     make_user()
     targets = ["//evil.example/", "https://evil.example/", "/\\evil.example", "\\\\evil.example",
-               "javascript:alert(1)", "/\r\nLocation: https://evil.example"]  # fmt: skip
+               "javascript:alert(1)"]  # fmt: skip
+    # A line break in the query string never reaches the view: the guard answers 400.
+    header = {"next": "/\r\nLocation: https://evil.example"}
+    assert client.post("/auth/login", query_string=header).status_code == 400
     for target in targets:
         response = client.post(
             "/auth/login", query_string={"next": target},

@@ -8,7 +8,7 @@ from flask_admin.theme import Bootstrap4Theme
 
 from .. import security
 from .audit import AuditEntry
-from .auth import ConsoleHome, reject_nul_bytes
+from .auth import ConsoleHome
 from .ops import CacheView, ThrottlingView
 from .users import UserView
 from .views import AuditView, AuthorView, BlogView, CoverImageView, TagView
@@ -27,7 +27,6 @@ def init_app(app: Flask) -> Admin:
         # The production issue's Content-Security-Policy may hand out a nonce.
         csp_nonce_generator=getattr(security, "csp_nonce", None),
     )
-    app.before_request(reject_nul_bytes)
     # Endpoints carry an ``admin_`` prefix: "blog" and "auth" are the site's blueprints.
     admin.add_view(BlogView(name="Blogs", endpoint="admin_blogs", url="/admin/blogs"))
     admin.add_view(AuthorView(name="Authors", endpoint="admin_authors", url="/admin/authors"))

@@ -46,14 +46,6 @@ def deny() -> Response:
     return redirect(url_for("admin.login_view", next=target))
 
 
-def reject_nul_bytes() -> None:
-    """Answer 400 to console requests carrying NUL bytes (PostgreSQL text cannot hold them)."""
-    if request.path.startswith("/admin/"):
-        values = [*request.args.values(), *request.form.values()]
-        if any("\x00" in value for value in values):
-            abort(400, description="The request contains a NUL character.")
-
-
 class StaffOnly:
     """Mixin for views that every staff member may use."""
 
