@@ -51,10 +51,14 @@ def named(name: str) -> str:
     return name if len(name) <= 64 else name[:61] + "..."
 
 
-def refuse_control(items: Iterable[tuple[str, str]], where: str, in_body: bool = False) -> None:
+def refuse_control(
+    items: Iterable[tuple[str | None, str]], where: str, in_body: bool = False
+) -> None:
     """Answer 400 when a name, or a value, of ``items`` holds a control character."""
     values = CONTROL_IN_VALUE if in_body else CONTROL
     for name, value in items:
+        if name is None:  # a multipart part whose Content-Disposition names no field
+            raise BadRequest(f"A field in {where} has no name.")
         if CONTROL.search(name):
             raise BadRequest(f"A name in {where} contains a control character.")
         if values.search(value):
@@ -73,7 +77,12 @@ def read_terminated(limit: int) -> bytes:
     source = request.environ["wsgi.input"]
     body = bytearray()
     while len(body) <= limit:
-        chunk = source.read(min(READ_SIZE, limit + 1 - len(body)))
+        try:
+            chunk = source.read(min(READ_SIZE, limit + 1 - len(body)))
+        except Exception:
+            # The server's own chunk decoder raises its own errors (gunicorn's
+            # InvalidChunkSize, NoMoreData...) for a malformed body: the client's fault.
+            raise BadRequest("The body is not validly chunked.") from None
         if not chunk:
             return bytes(body)
         body.extend(chunk)

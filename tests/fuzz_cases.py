@@ -15,6 +15,10 @@ VARIABLE = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
 GENERIC_FIELDS = ["csrf_token", "id", "name", "title", "phone_no", "password", "url"]
 IDENTITIES = ["anon", "user", "admin"]
 BODY_KINDS = ["json", "form", "multipart", "chunked"]
+# Routes that end the visitor's own session for good when a request is well formed: the
+# logged-in visitors must stay logged in to reach every other page, so only "anon" gets them.
+SESSION_ENDING = frozenset({"/auth/logout", "/admin/logout/", "/auth/sessions/end-others",
+                            "/auth/sessions/<int:session_id>/end"})  # fmt: skip
 
 
 @dataclass
@@ -117,6 +121,8 @@ def route_cases(route: Route, site: Site, rng: random.Random) -> list[Case]:
     cases = []
     read = "GET" if "GET" in route.methods else "POST"
     for who in IDENTITIES:
+        if who != "anon" and route.rule in SESSION_ENDING:
+            continue
         if route.variables:
             # A NUL byte always: PostgreSQL refuses it in text, so it must stop before a query.
             for junk in (b"%00", rng.choice(payloads.PATH_JUNK)):

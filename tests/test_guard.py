@@ -144,6 +144,16 @@ def test_a_control_character_in_a_cookie_is_a_400(client):
     assert client.get("/auth/login", headers=AS_JSON).json["status"] == 400
 
 
+def test_a_multipart_part_without_a_field_name_is_a_400(client):
+    # Werkzeug keys such a part under None; the guard's name check once raised TypeError (500).
+    body = (
+        b"--b\r\nContent-Disposition: form-data\r\n\r\nvalue\r\n"
+        b'--b\r\nContent-Disposition: form-data; name="phone_no"\r\n\r\n1\r\n--b--\r\n'
+    )
+    response = client.post("/auth/login", data=body, content_type="multipart/form-data; boundary=b")
+    assert_bad_request(response, "has no name")
+
+
 def test_tabs_and_line_breaks_in_body_values_are_fine(writer):
     text = "Line one\r\n\tindented\nline three"
     form = {"title": "Tabs", "content": text, "tags": "", "cover_image": "", "status": "published"}
