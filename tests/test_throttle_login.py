@@ -20,7 +20,12 @@ OTHER_PHONE = "+819087654321"
 
 # Low rates from configuration (the defaults are 5/minute;20/hour and 10/hour): every
 # failed attempt checks a password hash, which is slow on purpose.
-LOGIN_RATES = {"login": "3/minute;20/hour", "login_phone": "3/hour"}
+LOGIN_RATES = {
+    "login": "3/minute;20/hour",
+    "login_phone": "3/hour",
+    "password": "3/minute;20/hour",
+    "password_user": "3/hour",
+}
 
 
 @pytest.fixture
@@ -171,27 +176,38 @@ def change_password(client, current, ip="203.0.113.1"):
 
 
 def test_current_password_guesses_are_limited(app, client, auth, make_user):
-    """The account page's current-password check costs a log-in attempt: no endless guessing."""
-    make_user()
-    assert auth.login().status_code == 302  # from 127.0.0.1; clears the phone's budget
+    """The account page's current-password check is limited like a log-in: no endless guessing."""
+    user_id = make_user()
+    assert auth.login().status_code == 302
     codes = [change_password(client, "wrong password").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     blocked = change_password(client, DEFAULT_PASSWORD)
     assert blocked.status_code == 429 and 1 <= int(blocked.headers["Retry-After"]) <= 60
-    # Per account too: from other addresses the same session still gets no more guesses.
-    assert change_password(client, "wrong again", ip="198.51.100.7").status_code == 429
+    assert "Too many wrong passwords from your address" in blocked.get_data(as_text=True)
+    # Per user too: from another address the same session gets no more guesses.
+    elsewhere = change_password(client, "wrong again", ip="198.51.100.7")
+    assert elsewhere.status_code == 429
+    assert "Too many wrong passwords for this account" in elsewhere.get_data(as_text=True)
     with app.app_context():
-        assert [row["used"] for row in budget_status(phone=DEFAULT_PHONE)] == [3]
+        rows = {(r["throttle"], r["limit"]): r["used"] for r in budget_status(user_id=user_id)}
+        address = {(r["throttle"], r["limit"]): r["used"] for r in budget_status(ip="203.0.113.1")}
+    assert rows[("password_user", "3 requests per hour")] == 3
+    assert address[("password", "3 requests per minute")] == 3
+    assert address[("login", "3 requests per minute")] == 0  # log-ins have their own budget
     # Saving the profile never checks a password and is not refused.
     profile = {"profile-name": "Hanako", "profile-email": "", "profile-save_profile": "y"}
     assert post(client, "/auth/account", data=profile).status_code == 302
+    # An operator can unlock the user.
+    runner = app.test_cli_runner()
+    assert "Cleared" in runner.invoke(args=["throttle", "reset", "--user", str(user_id)]).output
+    assert change_password(client, DEFAULT_PASSWORD, ip="198.51.100.8").status_code == 302
 
 
-def test_right_current_password_changes_it_and_clears_the_phone_budget(app, client, auth,
-                                                                        make_user):  # fmt: skip
-    make_user()
+def test_right_current_password_clears_the_user_budget(app, client, auth, make_user):
+    user_id = make_user()
     auth.login()
     assert change_password(client, "wrong password").status_code == 200
     assert change_password(client, DEFAULT_PASSWORD).status_code == 302
     with app.app_context():
-        assert [row["used"] for row in budget_status(phone=DEFAULT_PHONE)] == [0]
+        rows = [r for r in budget_status(user_id=user_id) if r["throttle"] == "password_user"]
+    assert [row["used"] for row in rows] == [0]

@@ -6,8 +6,9 @@ checked). Here a password check first takes a hit on every budget, each an atomi
 Redis, and runs only when every hit succeeded: N concurrent wrong passwords against a limit
 of L make at most L checks. A right password counts as an attempt on the address budgets
 (no storage gives one hit back through a public API, and clearing the address budget would
-let an attacker's own account reset it); it clears the phone's budget, so an account's
-owner never locks it by logging in.
+let an attacker's own account reset it); it clears the phone's (or user's) budget, so an
+account's owner never locks it by logging in. Log-ins and current-password checks (the
+account page) have separate budgets: changing a password never spends the log-in budget.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ from .rules import THROTTLES
 _FALLBACK = MovingWindowRateLimiter(MemoryStorage())
 
 
+LOG_IN = ("login", "login_phone")  # per address, per phone number tried
+PASSWORD_CHECK = ("password", "password_user")  # per address, per logged-in user
+
+
 def _phone(phone_no: str | None) -> str | None:
     try:
         return normalize_phone(phone_no) if phone_no else None
@@ -36,26 +41,23 @@ def _phone(phone_no: str | None) -> str | None:
         return None  # not a phone number: no account's budget to count against
 
 
-def _budgets(phone: str | None) -> list[tuple[Any, str, str]]:
-    """Return (limit, client key, scope) for every failed-login budget this check costs."""
+def _budgets(names: tuple[str, ...], phone: str | None = None) -> list[tuple[Any, str, str]]:
+    """Return (limit, client key, scope) for every budget of these throttles this check costs."""
     rates = current_app.config["THROTTLE_RATES"]
     budgets = []
-    for throttle in THROTTLES.values():
-        if not throttle.reserved or not rates.get(throttle.name):
-            continue
+    for name in names:
+        throttle = THROTTLES[name]
         if "phone" in throttle.keyed_on:
             key = phone_key(phone) if phone else ""
         else:
             key = throttle.key()
-        if not key:
+        if not key or not rates.get(name):
             continue
         definition = ApplicationLimit(
-            rates[throttle.name],
-            key_function=lambda key=key: key,
-            scope=throttle.name,
+            rates[name], key_function=lambda key=key: key, scope=name,
             error_message=throttle.message,
-        ).bind(limiter)
-        budgets += [(limit, key, throttle.name) for limit in definition]
+        ).bind(limiter)  # fmt: skip
+        budgets += [(limit, key, name) for limit in definition]
     return sorted(budgets, key=lambda budget: budget[0].limit)
 
 
@@ -69,9 +71,7 @@ def _take(strategy: RateLimiter, budgets: list[tuple[Any, str, str]], *prefix: s
             raise RateLimitExceeded(limit)  # taken meanwhile by a concurrent request
 
 
-def reserve_attempt(phone_no: str | None) -> None:
-    """Count one password check for this address (and phone), or raise the 429 if one is spent."""
-    budgets = _budgets(_phone(phone_no))
+def _reserve(budgets: list[tuple[Any, str, str]]) -> None:
     try:
         _take(limiter.limiter, budgets)
     except RateLimitExceeded:
@@ -84,12 +84,29 @@ def reserve_attempt(phone_no: str | None) -> None:
         _take(_FALLBACK, budgets, current_app.config["THROTTLE_KEY_PREFIX"])
 
 
+def _forgive(budgets: list[tuple[Any, str, str]]) -> None:
+    for limit, key, scope in budgets:
+        try:
+            limiter.limiter.clear(limit.limit, key, scope)
+        except Exception:  # a budget left in place only delays the owner's next check
+            current_app.logger.warning("Could not clear a %s budget after a success.", scope)
+
+
+def reserve_attempt(phone_no: str | None) -> None:
+    """Count one log-in for this address (and phone), or raise the 429 if a budget is spent."""
+    _reserve(_budgets(LOG_IN, _phone(phone_no)))
+
+
 def forgive_attempts(phone_no: str) -> None:
-    """Clear the failed-login budget of a phone whose owner just proved their password."""
-    phone = _phone(phone_no)
-    for limit, key, scope in _budgets(phone):
-        if key.startswith("phone:"):
-            try:
-                limiter.limiter.clear(limit.limit, key, scope)
-            except Exception:  # a budget left in place only delays the owner's next log-in
-                current_app.logger.warning("Could not clear a phone's failed log-ins.")
+    """Clear the failed log-ins of a phone whose owner just proved their password."""
+    _forgive(_budgets(("login_phone",), _phone(phone_no)))
+
+
+def reserve_password_check() -> None:
+    """Count one current-password check for this address and user, or raise the 429."""
+    _reserve(_budgets(PASSWORD_CHECK))
+
+
+def forgive_password_checks() -> None:
+    """Clear the logged-in user's wrong current passwords after a right one."""
+    _forgive(_budgets(("password_user",)))

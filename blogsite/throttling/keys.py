@@ -59,6 +59,12 @@ def current_user_id() -> int | None:
         return None  # the view answers 503 itself; the throttle must not fail first
 
 
+def current_user_key() -> str:
+    """Key on the logged-in user; "" (nothing to count) for anonymous visitors."""
+    user_id = current_user_id()
+    return user_key(user_id) if user_id is not None else ""
+
+
 def user_or_address_key() -> str:
     """Key logged-in users on their id and anonymous visitors on their address (DRF)."""
     user_id = current_user_id()

@@ -20,7 +20,13 @@ from flask_limiter import ApplicationLimit
 from werkzeug.wrappers import Response
 
 from ..extensions import limiter
-from .keys import address_key, current_user_id, submitted_phone_key, user_or_address_key
+from .keys import (
+    address_key,
+    current_user_id,
+    current_user_key,
+    submitted_phone_key,
+    user_or_address_key,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -52,6 +58,11 @@ THROTTLES: dict[str, Throttle] = {
                  message="Too many failed log-in attempts for this phone number."),
         Throttle("register", address_key, ("ip",), ("POST",),
                  message="Too many registrations from your address."),
+        # The current password asked again (the account page): the view counts them.
+        Throttle("password", address_key, ("ip",), ("POST",), reserved=True,
+                 message="Too many wrong passwords from your address."),
+        Throttle("password_user", current_user_key, ("user",), ("POST",), reserved=True,
+                 message="Too many wrong passwords for this account."),
     )
 }  # fmt: skip
 

@@ -14,7 +14,8 @@ from redis.retry import Retry
 
 from ..config import ConfigError, parse_redis_nodes
 
-# DRF's names and defaults, plus the brute-force throttles of the login and register forms.
+# DRF's names and defaults, plus the brute-force throttles of the forms that check a
+# password (log-in, the current password on the account page) and of registration.
 DEFAULT_RATES: dict[str, str | None] = {
     "anon": "100/day",
     "user": "1000/day",
@@ -22,6 +23,8 @@ DEFAULT_RATES: dict[str, str | None] = {
     "login": "5/minute;20/hour",
     "login_phone": "10/hour",
     "register": "10/hour",
+    "password": "5/minute;20/hour",
+    "password_user": "10/hour",
 }
 DEFAULTS: dict[str, Any] = {
     "THROTTLE_KEY_PREFIX": "blogsite-throttle",
