@@ -1,4 +1,4 @@
-"""Password checks take their slot on the failed-login budgets before they run.
+"""Password checks take their slot on their throttle budgets before they run.
 
 flask-limiter's ``deduct_when`` counts after the response, so requests that arrive together
 all pass its test before the first is counted (16 at once against 5/minute: 8 to 11 were
