@@ -30,6 +30,7 @@ KNOWN_SECRET_KEYS = frozenset(
 REDIS_URL_KEY = "REDIS_URL"
 REDIS_NODES_KEYS = ("REDIS_SENTINELS", "REDIS_CLUSTER")
 REDIS_PASSWORD_KEY = "REDIS_PASSWORD"
+LIMITER_REDIS_URL_KEY = "LIMITER_REDIS_URL"  # the limiter's own Redis (default: the above)
 
 
 def secret_key_problems(key: Any) -> list[str]:
@@ -83,6 +84,14 @@ def redis_problems(config: Mapping[str, Any]) -> list[str]:
     return []
 
 
+def limiter_redis_problems(config: Mapping[str, Any]) -> list[str]:
+    """Return what is wrong with the limiter's own Redis, when it has one."""
+    url = config.get(LIMITER_REDIS_URL_KEY)
+    if url and not url_has_password(str(url)):
+        return ["BLOGSITE_LIMITER_REDIS_URL has no password (redis://:PASSWORD@host:6379/0)."]
+    return []
+
+
 def deploy_problems(app: Flask) -> list[str]:
     """Return every reason this app's configuration is unsafe in production."""
     config = app.config
@@ -101,6 +110,7 @@ def deploy_problems(app: Flask) -> list[str]:
     if str(config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
         problems.append("The database is SQLite; set DATABASE_URL to PostgreSQL.")
     problems.extend(redis_problems(config))
+    problems.extend(limiter_redis_problems(config))
     if not config.get("TRUSTED_HOSTS"):
         problems.append("BLOGSITE_ALLOWED_HOSTS is not set (comma-separated host names).")
     problems.extend(site_url_problems(config.get("SITE_URL")))

@@ -11,6 +11,7 @@ from wtforms import Field
 from wtforms.validators import StopValidation
 
 from .extensions import csrf
+from .formdata import SubmittedFieldsMeta
 
 CSRF_FAILED = (
     "The form's security check failed ({reason}), so nothing was done. "
@@ -46,6 +47,9 @@ class SiteForm(FlaskForm):
     and run the same full check here, so a writer whose token expired gets the form
     back with their text in it and a fresh token.
     """
+
+    class Meta(SubmittedFieldsMeta):
+        """Read the body the throttle keys read (multipart, urlencoded or JSON)."""
 
     def validate_on_submit(self, extra_validators: Any = None) -> bool:
         """Validate a submitted form, CSRF first; False for a GET."""

@@ -80,7 +80,7 @@ def test_every_variable_the_code_reads_is_documented():
 
 def test_compose_services_and_ports():
     services = load("compose.yaml")["services"]
-    assert set(services) == {"nginx", "web", "db", "redis"}
+    assert set(services) == {"nginx", "web", "db", "redis", "limiter-redis"}
     # nginx is the only way in; web publishes nothing, so --scale web=3 never clashes.
     assert [name for name, service in services.items() if "ports" in service] == ["nginx"]
     assert len(services["nginx"]["ports"]) == 1
@@ -89,6 +89,7 @@ def test_compose_services_and_ports():
     assert web["depends_on"] == {
         "db": {"condition": "service_healthy"},
         "redis": {"condition": "service_healthy"},
+        "limiter-redis": {"condition": "service_healthy"},
     }
     assert web["environment"]["BLOGSITE_TRUSTED_PROXIES"] == "1"
     assert web["environment"]["REDIS_URL"].startswith("redis://:${REDIS_PASSWORD")
@@ -102,6 +103,11 @@ def test_compose_services_and_ports():
         "${REDIS_PASSWORD"
     )
     assert "ping" in " ".join(redis["healthcheck"]["test"])
+    limiter = services["limiter-redis"]
+    assert limiter["image"].startswith("redis:7") and "ping" in " ".join(
+        limiter["healthcheck"]["test"]
+    )
+    assert "--requirepass" in limiter["command"]
     nginx_mounts = " ".join(services["nginx"]["volumes"])
     assert "./docker/nginx.conf:" in nginx_mounts and "./static:" in nginx_mounts
 
@@ -242,3 +248,35 @@ def test_entrypoint_refuses_an_unsafe_config_unless_allowed(tmp_path):
         assert conn.execute("SELECT count(*) FROM alembic_version").fetchone() == (1,)
         users = conn.execute("SELECT phone_no, is_superuser FROM users").fetchall()
     assert users == [("+819011112222", 1)]
+
+
+def option(command: list[str], name: str) -> str:
+    return command[command.index(name) + 1]
+
+
+def test_rate_limit_counters_live_on_a_redis_that_never_evicts():
+    """The cache's Redis may drop any key; the limiter's own may drop none."""
+    services = load("compose.yaml")["services"]
+    web = services["web"]["environment"]
+    limiter_url = web["BLOGSITE_LIMITER_REDIS_URL"]
+    assert limiter_url.startswith("redis://:${REDIS_PASSWORD")
+    assert limiter_url.endswith("@limiter-redis:6379/0")
+    assert web["REDIS_URL"].endswith("@redis:6379/0")
+    limiter = services["limiter-redis"]["command"]
+    assert option(limiter, "--maxmemory-policy") == "noeviction"
+    assert option(limiter, "--requirepass").startswith("${REDIS_PASSWORD")
+    # The cache keeps an LRU policy over every key, as the README says it may.
+    readme = (ROOT / "README.md").read_text()
+    advised = re.search(r"`maxmemory-policy (\S+)`\.", readme)
+    assert advised and advised[1] == "allkeys-lru"
+    assert option(services["redis"]["command"], "--maxmemory-policy") == advised[1]
+    comment = (ROOT / "compose.yaml").read_text().split("  redis:\n", 1)[1].split("command:")[0]
+    assert "allkeys-lru" in comment and "volatile" not in comment
+    # With Sentinel the cache moves to the HA nodes; the limiter stays where it was.
+    ha = load("compose.ha.yaml")["services"]
+    assert "BLOGSITE_LIMITER_REDIS_URL" not in ha["web"]["environment"]
+    assert "limiter-redis" not in ha
+    for name in ("redis", "redis-replica"):
+        assert option(ha[name]["command"], "--maxmemory-policy") == advised[1]
+    for text in ((ROOT / name).read_text() for name in COMPOSE_FILES):
+        assert "volatile-lru" not in text

@@ -71,6 +71,7 @@ def test_sentinel_with_a_password_passes():
      ({"REDIS_URL": "redis://redis:6379/0"}, "REDIS_URL has no password", 1),
      ({"REDIS_URL": "redis://user@redis:6379/0"}, "REDIS_URL has no password", 1),
      ({"REDIS_URL": None, "REDIS_SENTINELS": "s1:26379"}, "without BLOGSITE_REDIS_PASSWORD", 1),
+     ({"LIMITER_REDIS_URL": "redis://limiter:6379/0"}, "LIMITER_REDIS_URL has no password", 1),
      ({"ALLOWED_HOSTS": None}, "BLOGSITE_ALLOWED_HOSTS is not set", 1),
      ({"ALLOWED_HOSTS": "*"}, "BLOGSITE_ALLOWED_HOSTS is not set", 1),
      ({"MAX_CONTENT_LENGTH": None}, "MAX_CONTENT_LENGTH is unset", 1),

@@ -18,7 +18,8 @@ def test_defaults_are_drf_names_and_rates(monkeypatch):
     rates = create_app(BASE).config["THROTTLE_RATES"]
     assert rates == {"anon": "100/day", "user": "1000/day", "blog_limit": "1000/day",
                      "login": "5/minute;20/hour", "login_phone": "10/hour",
-                     "register": "10/hour"}  # fmt: skip
+                     "register": "10/hour", "password": "5/minute;20/hour",
+                     "password_user": "10/hour"}  # fmt: skip
 
 
 def test_environment_rates_merge_with_the_defaults(monkeypatch):
@@ -117,3 +118,19 @@ def test_cluster_from_the_caching_settings():
 def test_other_redis_url_schemes_are_refused():
     with pytest.raises(ConfigError, match="REDIS_URL must be"):
         settings(REDIS_URL="http://cache:6379")
+
+
+def test_the_limiter_may_have_a_redis_of_its_own(monkeypatch):
+    uri, options = settings(REDIS_URL="redis://:cache@cache:6379/0",
+                            REDIS_SENTINELS="s1:26379", REDIS_SENTINEL_MASTER="blogsite",
+                            LIMITER_REDIS_URL="redis://:limits@limiter:6379/1")  # fmt: skip
+    assert uri == "redis://:limits@limiter:6379/1"  # not the cache's Sentinels
+    assert options["key_prefix"] == "p" and options["retry"].get_retries() == 1
+    own = settings(LIMITER_REDIS_URL="unix:///run/limiter.sock")[0]
+    assert own == "redis+unix:///run/limiter.sock"
+    with pytest.raises(ConfigError, match="LIMITER_REDIS_URL must be") as error:
+        settings(LIMITER_REDIS_URL="http://:secret@limiter:6379")
+    assert "secret" not in str(error.value)  # the message never shows a password
+    monkeypatch.setenv("BLOGSITE_LIMITER_REDIS_URL", "redis://:limits@limiter:6379/0")
+    app = create_app(BASE)
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://:limits@limiter:6379/0"

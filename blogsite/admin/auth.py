@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, Length
 from ..auth.sessions import end_current
 from ..auth.views import authenticate, safe_next, start_session
 from ..extensions import db
-from ..throttling import login_limits, note_failure
+from ..throttling import forgive_attempts, login_limits, reserve_attempt
 from .audit import AuditEntry
 from .forms import AdminForm
 
@@ -88,19 +88,20 @@ class ConsoleHome(StaffOnly, AdminIndexView):
         return self.render("admin/dashboard.html", entries=entries)
 
     @expose("/login/", methods=("GET", "POST"))
-    @login_limits  # the same budgets as the site's login: failed POSTs only
+    @login_limits  # the same budgets as the site's login
     def login_view(self) -> str | Response:
         next_url = safe_next(request.args.get("next"), url_for("admin.index"))
         if is_staff():
             return redirect(next_url)
         form = LoginForm()
         if form.validate_on_submit():
+            reserve_attempt(form.phone_no.data)  # counted before the check: 429 if spent
             user = authenticate(form.phone_no.data or "", form.password.data or "")
             if user is not None and user.is_staff:
+                forgive_attempts(user.phone_no)
                 start_session(user)
                 return redirect(next_url)
             form.password.errors.append(LOGIN_FAILED)
-            note_failure()
         return self.render("admin/login.html", form=form)
 
     @expose("/logout/", methods=("POST",))

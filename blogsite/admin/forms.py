@@ -10,6 +10,7 @@ from wtforms import ValidationError
 from wtforms.validators import Optional, Regexp
 
 from ..extensions import db
+from ..formdata import SubmittedFieldsMeta
 from ..normalize import normalize_phone, validate_http_url
 
 MAX_ID = 2**31 - 1  # PostgreSQL integer: a bigger id is "not found", not a database error
@@ -23,6 +24,9 @@ class AdminForm(FlaskForm):
     site-wide ``CSRFProtect`` rejects; a Flask-WTF form carries the token both accept, so
     every console POST is checked twice: before the view, and by the form.
     """
+
+    class Meta(SubmittedFieldsMeta):
+        """Read the body the throttle keys read (multipart, urlencoded or JSON)."""
 
     def __init__(self, *args: Any, obj: Any = None, **kwargs: Any) -> None:
         self._obj = obj  # read by flask-admin's Unique validator to skip the edited row

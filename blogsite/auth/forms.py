@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, V
 from ..forms import SiteForm, single_line, strip_text
 from ..normalize import normalize_phone
 from ..passwords import password_problems
+from ..throttling import forgive_password_checks, reserve_password_check
 from ..users import email_taken, phone_taken
 
 PASSWORD_MAX = 256  # far beyond any passphrase; bounds the work of hashing
@@ -125,8 +126,12 @@ class PasswordChangeForm(SiteForm):
     change_password = SubmitField("Change password")
 
     def validate_current_password(self, field: Field) -> None:
+        # A guess at the password, limited like a log-in (per address and per user) and
+        # counted before the check: 429 once a budget is spent.
+        reserve_password_check()
         if not current_user.check_password(field.data or ""):
             raise ValidationError("That is not your current password.")
+        forgive_password_checks()
 
     def validate_new_password(self, field: Field) -> None:
         check_new_password(

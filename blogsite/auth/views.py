@@ -21,7 +21,7 @@ from werkzeug.wrappers import Response
 from ..extensions import csrf, db, login_manager
 from ..models import User, utcnow
 from ..normalize import normalize_phone
-from ..throttling import login_limits, note_failure
+from ..throttling import forgive_attempts, login_limits, reserve_attempt
 from . import bp, sessions
 from .forms import LoginForm
 
@@ -97,20 +97,21 @@ def start_session(user: User, remember: bool = False) -> None:
 
 @bp.route("/login", methods=["GET", "POST"])
 @csrf.exempt  # LoginForm runs the CSRF check itself and explains a failure on the form
-@login_limits  # failed POSTs only: 5/minute and 20/hour per address, 10/hour per phone
+@login_limits  # password checks: 5/minute and 20/hour per address, 10/hour per phone
 def login() -> str | Response:
     next_url = safe_next(request.args.get("next"), url_for("blog.index"))
     if current_user.is_authenticated:
         return redirect(next_url)
     form = LoginForm()
     if form.validate_on_submit():
+        reserve_attempt(form.phone_no.data)  # counted before the check: 429 if spent
         user = authenticate(form.phone_no.data or "", form.password.data or "")
         if user is not None:
+            forgive_attempts(user.phone_no)
             start_session(user, remember=bool(form.remember.data))
             flash("You are logged in.", "success")
             return redirect(next_url)
         form.password.errors.append(LOGIN_FAILED)
-        note_failure()
     return render_template("auth/login.html", form=form)
 
 

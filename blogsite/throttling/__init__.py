@@ -15,6 +15,12 @@ from redis.exceptions import RedisClusterException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..extensions import limiter
+from .attempts import (
+    forgive_attempts,
+    forgive_password_checks,
+    reserve_attempt,
+    reserve_password_check,
+)
 from .budget import ThrottleStorageError, budget_status, reset_budget
 from .cli import throttle_cli
 from .responses import fix_retry_after, handle_rate_limited
@@ -23,7 +29,6 @@ from .rules import (
     anon_throttle,
     application_limits,
     login_limits,
-    note_failure,
     registration_limits,
     scoped_throttle,
     throttled,
@@ -37,10 +42,13 @@ __all__ = [
     "anon_throttle",
     "budget_status",
     "describe_rate",
+    "forgive_attempts",
+    "forgive_password_checks",
     "init_app",
     "login_limits",
-    "note_failure",
     "registration_limits",
+    "reserve_attempt",
+    "reserve_password_check",
     "reset_budget",
     "scoped_throttle",
     "throttled",

@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from ..formdata import submitted_text
 from ..normalize import normalize_phone
 
 IPV6_BLOCK = 64  # one subscriber gets a whole /64; single IPv6 addresses cost nothing to rotate
@@ -58,6 +59,12 @@ def current_user_id() -> int | None:
         return None  # the view answers 503 itself; the throttle must not fail first
 
 
+def current_user_key() -> str:
+    """Key on the logged-in user; "" (nothing to count) for anonymous visitors."""
+    user_id = current_user_id()
+    return user_key(user_id) if user_id is not None else ""
+
+
 def user_or_address_key() -> str:
     """Key logged-in users on their id and anonymous visitors on their address (DRF)."""
     user_id = current_user_id()
@@ -65,15 +72,16 @@ def user_or_address_key() -> str:
 
 
 def submitted_phone() -> str | None:
-    """Return the normalised phone number posted in a form, or None."""
+    """Return the normalised phone number posted, in whatever body the form reads, or None."""
     try:
-        return normalize_phone(request.form.get("phone_no", ""))
+        return normalize_phone(submitted_text("phone_no"))
     except ValueError:
         return None  # not a phone number: no account to guess at
     except HTTPException:
-        # A body too large. Raising here would not reach the client: flask-limiter would
-        # take it for a storage failure and switch to in-memory counting. The request
-        # keeps the error (security.SiteRequest) and its own hook answers 413.
+        # A body too large, or malformed JSON. Raising here would not reach the client:
+        # flask-limiter would take it for a storage failure and switch to in-memory
+        # counting. The request keeps a too-large body's error (security.SiteRequest) and
+        # its own hook answers 413; the form meets the malformed JSON again and answers 400.
         return None
 
 

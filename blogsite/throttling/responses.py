@@ -18,9 +18,12 @@ from .settings import describe_item
 def retry_after_seconds(error: RateLimitExceeded) -> int:
     """Return the whole seconds until the breached limit lets one more request through."""
     window = error.limit.limit.get_expiry()
+    # The breached limit's own counter: a password check's reservation (attempts.py) may
+    # breach a limit other than the one the limiter's headers describe.
+    scope = error.limit.scope
     try:
-        current = limiter.current_limit
-        reset_at = current.window[0] if current else time.time() + window
+        key = error.limit.key_func()
+        reset_at = limiter.limiter.get_window_stats(error.limit.limit, key, scope).reset_time
     except Exception:  # storage gone between the check and now: the window is the bound
         reset_at = time.time() + window
     return min(window, max(1, math.ceil(reset_at - time.time())))

@@ -15,12 +15,18 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
-from flask import current_app, g, request
+from flask import current_app, request
 from flask_limiter import ApplicationLimit
 from werkzeug.wrappers import Response
 
 from ..extensions import limiter
-from .keys import address_key, current_user_id, submitted_phone_key, user_or_address_key
+from .keys import (
+    address_key,
+    current_user_id,
+    current_user_key,
+    submitted_phone_key,
+    user_or_address_key,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -34,7 +40,9 @@ class Throttle:
     keyed_on: tuple[str, ...]  # client kinds it can count: "ip", "user", "phone"
     methods: tuple[str, ...] | None = None
     anonymous_only: bool = False  # DRF's AnonRateThrottle skips logged-in users
-    failures_only: bool = False  # counts only requests the view marks with note_failure()
+    # Counted by the view through reserve_attempt() before it checks a password; the
+    # limiter only tests it (a spent budget answers 429 before the view runs).
+    reserved: bool = False
     message: str = "You have made too many requests to these pages."
 
 
@@ -44,12 +52,17 @@ THROTTLES: dict[str, Throttle] = {
         Throttle("anon", address_key, ("ip",), anonymous_only=True),
         Throttle("user", user_or_address_key, ("user", "ip")),
         Throttle("blog_limit", user_or_address_key, ("user", "ip")),
-        Throttle("login", address_key, ("ip",), ("POST",), failures_only=True,
+        Throttle("login", address_key, ("ip",), ("POST",), reserved=True,
                  message="Too many failed log-in attempts from your address."),
-        Throttle("login_phone", submitted_phone_key, ("phone",), ("POST",), failures_only=True,
+        Throttle("login_phone", submitted_phone_key, ("phone",), ("POST",), reserved=True,
                  message="Too many failed log-in attempts for this phone number."),
         Throttle("register", address_key, ("ip",), ("POST",),
                  message="Too many registrations from your address."),
+        # The current password asked again (the account page): the view counts them.
+        Throttle("password", address_key, ("ip",), ("POST",), reserved=True,
+                 message="Too many wrong passwords from your address."),
+        Throttle("password_user", current_user_key, ("user",), ("POST",), reserved=True,
+                 message="Too many wrong passwords for this account."),
     )
 }  # fmt: skip
 
@@ -79,13 +92,8 @@ def scoped_throttle(scope: str) -> Callable[[F], F]:
     return throttled(scope)
 
 
-def note_failure() -> None:
-    """Count this request against the failures-only throttles (a wrong password)."""
-    g.throttle_failure = True
-
-
-def _is_failure(response: Response) -> bool:
-    return bool(g.get("throttle_failure"))
+def _counted_by_the_view(response: Response) -> bool:
+    return False  # reserve_attempt() took the hit before the password was checked
 
 
 def _view_throttles() -> tuple[str, ...]:
@@ -115,7 +123,7 @@ def application_limits() -> list[ApplicationLimit]:
             scope=throttle.name,
             methods=throttle.methods,
             exempt_when=partial(_exempt, throttle),
-            deduct_when=_is_failure if throttle.failures_only else None,
+            deduct_when=_counted_by_the_view if throttle.reserved else None,
             error_message=throttle.message,
         ).bind(limiter)
         for throttle in THROTTLES.values()

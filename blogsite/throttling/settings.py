@@ -14,7 +14,8 @@ from redis.retry import Retry
 
 from ..config import ConfigError, parse_redis_nodes
 
-# DRF's names and defaults, plus the brute-force throttles of the login and register forms.
+# DRF's names and defaults, plus the brute-force throttles of the forms that check a
+# password (log-in, the current password on the account page) and of registration.
 DEFAULT_RATES: dict[str, str | None] = {
     "anon": "100/day",
     "user": "1000/day",
@@ -22,9 +23,14 @@ DEFAULT_RATES: dict[str, str | None] = {
     "login": "5/minute;20/hour",
     "login_phone": "10/hour",
     "register": "10/hour",
+    "password": "5/minute;20/hour",
+    "password_user": "10/hour",
 }
 DEFAULTS: dict[str, Any] = {
     "THROTTLE_KEY_PREFIX": "blogsite-throttle",
+    # A Redis of the limiter's own, which must never evict (maxmemory-policy noeviction):
+    # an evicted counter is a limit that resets itself. Unset: the cache's Redis.
+    "LIMITER_REDIS_URL": None,
     "TRUSTED_PROXIES": 0,
     # Moving window: exact like DRF's history list, and one atomic Lua script in Redis.
     "RATELIMIT_STRATEGY": "moving-window",
@@ -140,6 +146,9 @@ def storage_settings(app: Flask) -> tuple[str, dict[str, Any]]:
     # default (10 retries with backoff) would hold every request for seconds while it is down.
     connection = {**timeouts, "retry": Retry(NoBackoff(), 1)}
     options: dict[str, Any] = {"key_prefix": config["THROTTLE_KEY_PREFIX"]}
+    if config.get("LIMITER_REDIS_URL"):
+        # Its own server: the Sentinel and Cluster settings describe the cache's.
+        return _redis_url(config["LIMITER_REDIS_URL"], "LIMITER_REDIS_URL"), options | connection
     url = urlsplit(config.get("REDIS_URL") or "")
     password = config.get("REDIS_PASSWORD") or url.password
     auth = f":{quote(password, safe='')}@" if password else ""
@@ -168,10 +177,17 @@ def storage_settings(app: Flask) -> tuple[str, dict[str, Any]]:
         else:
             raise ConfigError("BLOGSITE_REDIS_CLUSTER needs host:port pairs or a REDIS_URL.")
         return f"redis+cluster://{auth}{hosts}", options | timeouts
-    if url.scheme in ("redis", "rediss"):
-        return config["REDIS_URL"], options | connection
-    if url.scheme == "unix":
-        return "redis+" + config["REDIS_URL"], options | connection
     if url.scheme:
-        raise ConfigError(f"REDIS_URL must be redis://, rediss:// or unix://, not {url.scheme}.")
+        return _redis_url(config["REDIS_URL"], "REDIS_URL"), options | connection
     return "memory://", {}
+
+
+def _redis_url(value: Any, setting: str) -> str:
+    """Return a redis://, rediss:// or unix:// URL as a limits storage URI."""
+    scheme = urlsplit(str(value)).scheme
+    if scheme in ("redis", "rediss"):
+        return str(value)
+    if scheme == "unix":
+        return "redis+" + str(value)
+    # Name the scheme only: the URL may carry a password.
+    raise ConfigError(f"{setting} must be redis://, rediss:// or unix://, not {scheme or '?'}.")
