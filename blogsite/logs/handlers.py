@@ -128,7 +128,7 @@ class QueueingHandler(logging.handlers.QueueHandler):
             except Exception as error:  # the thread must outlive any one batch
                 self.target.report(f"{type(error).__name__}: {error}", len(batch))
 
-    def handle(self, record: logging.LogRecord) -> bool:  # type: ignore[override]
+    def handle(self, record: logging.LogRecord) -> bool:
         # The drop warning must not queue behind the trouble it reports (nor recurse).
         if record.name == SHIPPING_LOGGER:
             return False
@@ -140,11 +140,11 @@ class QueueingHandler(logging.handlers.QueueHandler):
             )
         return accepted
 
-    def prepare(self, record: logging.LogRecord) -> bytes:  # type: ignore[override]
+    def prepare(self, record: logging.LogRecord) -> bytes:
         # The JSON line is all the shipping thread needs: no record copy in the queue.
         return self.format(record).encode("utf-8")
 
-    def enqueue(self, record: object) -> None:  # type: ignore[override]
+    def enqueue(self, record: object) -> None:
         try:
             self.queue.put_nowait(record)
         except queue.Full:
