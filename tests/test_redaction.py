@@ -69,6 +69,11 @@ CORPUS: list[tuple[str, Callable[[], None], list[str]]] = [
     ("Tokyo landline", lambda: log.info("office 03-1234-5678"), ["1234-5678"]),
     ("UK phone", lambda: log.info("uk +44 20 7946 0958"), ["7946 0958"]),
     ("Japanese mobile, digits only", lambda: log.info("sms 08012345678"), ["08012345678"]),
+    ("phone without +", lambda: log.info("GET /auth/login/819012345678"), ["819012345678"]),
+    ("phone with 00", lambda: log.info("dial 0081-90-1234-5678"), ["90-1234-5678"]),
+    ("phone with parentheses", lambda: log.info("to (81) 90 1234 5678"), ["90 1234 5678"]),
+    ("phone in SQL parameters", lambda: log.info("[parameters: ('81/90/1234/5678', 'x')]"),
+     ["1234/5678"]),
     ("Visa, digits only", lambda: log.info("paid with 4111111111111111"), ["4111111111111111"]),
     ("Mastercard, spaced", lambda: log.info("card 5555 5555 5555 4444"), ["5555 4444"]),
     ("Visa, dashed", lambda: log.info("card 4012-8888-8888-1881"), ["4012-8888"]),
@@ -139,6 +144,10 @@ SURVIVORS = {
     "not luhn": "4111111111111112",
     "date range": "2024-01-15/2024-02-15",
     "ip": "192.168.10.20",
+    "epoch ms": "1700000000123",
+    "compact time": "20240115103000",
+    "all-digit uuid": "12345678-1234-1234-1234-123456789012",
+    "address and port": "10.0.0.12:8000",
 }
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import http.client
 import logging
 import logging.handlers
 import os
@@ -14,31 +12,16 @@ import threading
 import time
 import weakref
 from typing import TextIO
-from urllib.parse import urlsplit
+
+from .shipping import REPORT_EVERY, JsonHTTPHandler
 
 QUEUE_SIZE = 10_000
-HTTP_TIMEOUT = 5.0
-REPORT_EVERY = 60.0  # seconds between two stderr reports of the same trouble
+BATCH_SIZE = 100  # records the shipping thread takes off the queue at once
 STOP_WAIT = 2.0  # seconds a shutdown waits for queued records to reach the collector
-
-
-class Reporter:
-    """Report a logging failure on stderr, at most once a minute with a count."""
-
-    def __init__(self, what: str) -> None:
-        self.what = what
-        self.count = 0
-        self.last = 0.0
-        self.lock = threading.Lock()
-
-    def __call__(self, detail: str) -> None:
-        with self.lock:
-            self.count += 1
-            now = time.monotonic()
-            if now - self.last < REPORT_EVERY and self.last:
-                return
-            count, self.count, self.last = self.count, 0, now
-        sys.stderr.write(f"blogsite logging: {self.what} ({count}x): {detail}\n")
+IDLE_POLL = 1.0  # seconds between two looks at the stop flag of an idle shipping thread
+DROP_GRACE = 5.0  # seconds of dropping before a warning that cannot wait for the end of it
+SHIPPING_LOGGER = "blogsite.logs.shipping"  # its records never go to the collector
+_STOP = object()
 
 
 class StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -56,96 +39,148 @@ class StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
-class JsonHTTPHandler(logging.handlers.HTTPHandler):
-    """POST each already formatted JSON line to a collector, with a timeout."""
+class DropCounter:
+    """Count records dropped on a full queue, and say when to warn and with what count.
 
-    def __init__(self, url: str, timeout: float = HTTP_TIMEOUT) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"LOG_HTTP_URL must be an http(s) URL, not {url!r}")
-        host = parts.hostname + (f":{parts.port}" if parts.port else "")
-        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        credentials = (parts.username or "", parts.password or "") if parts.username else None
-        super().__init__(host, path, "POST", parts.scheme == "https", credentials)
-        self.timeout = timeout
-        self.report = Reporter(f"cannot deliver log records to {parts.scheme}://{host}")
+    A warning sums up a whole episode: it is due when the queue takes records again, or
+    DROP_GRACE seconds into a long one; never more than once every REPORT_EVERY seconds.
+    """
 
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            body = record.getMessage().encode("utf-8")
-            if self.secure:
-                conn: http.client.HTTPConnection = http.client.HTTPSConnection(
-                    self.host, timeout=self.timeout, context=self.context
-                )
-            else:
-                conn = http.client.HTTPConnection(self.host, timeout=self.timeout)
-            headers = {"Content-Type": "application/json"}
-            if self.credentials:
-                token = base64.b64encode(":".join(self.credentials).encode()).decode()
-                headers["Authorization"] = f"Basic {token}"
-            try:
-                conn.request("POST", self.url, body=body, headers=headers)
-                status = conn.getresponse().status
-            finally:
-                conn.close()
-            if status >= 400:
-                self.report(f"the collector answered HTTP {status}")
-        except Exception as error:
-            self.report(f"{type(error).__name__}: {error}")
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.total = 0
+        self.pending = 0
+        self.first = 0.0
+        self.last_warning = -REPORT_EVERY
+
+    def drop(self) -> None:
+        with self.lock:
+            self.total += 1
+            self.pending += 1
+            if self.pending == 1:
+                self.first = time.monotonic()
+
+    def due(self, queue_full: bool, force: bool = False) -> int:
+        """Return the count to warn about now (0: no warning due), and reset it."""
+        if not self.pending:  # the common case, without the lock
+            return 0
+        with self.lock:
+            now = time.monotonic()
+            waited = now - self.last_warning >= REPORT_EVERY
+            ripe = not queue_full or now - self.first >= DROP_GRACE
+            if not self.pending or not (force or (waited and ripe)):
+                return 0
+            count, self.pending, self.last_warning = self.pending, 0, now
+            return count
 
 
 _live: weakref.WeakSet[QueueingHandler] = weakref.WeakSet()
 
 
 class QueueingHandler(logging.handlers.QueueHandler):
-    """Queue records for a target handler served by its own thread; drop when full."""
+    """Queue formatted records for a shipping thread; count drops when the queue is full."""
 
-    def __init__(self, target: logging.Handler, maxsize: int = QUEUE_SIZE) -> None:
+    def __init__(self, target: JsonHTTPHandler, maxsize: int = QUEUE_SIZE) -> None:
         super().__init__(queue.Queue(maxsize))
         self.target = target
         self.maxsize = maxsize
-        self.dropped = Reporter("log queue full, records dropped")
-        self.listener = self._start()
+        self.drops = DropCounter()
+        self.worker: threading.Thread | None = None
+        self.stopping = threading.Event()
+        self._start()
         _live.add(self)
 
-    def _start(self) -> logging.handlers.QueueListener:
-        listener = logging.handlers.QueueListener(self.queue, self.target)
-        listener.start()
-        return listener
+    @property
+    def dropped(self) -> int:
+        """Return how many records were dropped on a full queue since start-up."""
+        return self.drops.total
 
-    def enqueue(self, record: logging.LogRecord) -> None:
+    def _start(self) -> None:
+        self.stopping = threading.Event()
+        self.worker = threading.Thread(
+            target=self._serve, args=(self.queue, self.stopping), name="log-shipper", daemon=True
+        )
+        self.worker.start()
+
+    def _serve(self, records: queue.Queue[object], stopping: threading.Event) -> None:
+        done = False
+        while not done:
+            try:
+                first = records.get(timeout=IDLE_POLL)
+            except queue.Empty:
+                done = stopping.is_set()
+                continue
+            batch: list[bytes] = []
+            item = first
+            while True:
+                if item is _STOP:
+                    done = True
+                    break
+                batch.append(item)  # type: ignore[arg-type]
+                if len(batch) >= BATCH_SIZE:
+                    break
+                try:
+                    item = records.get_nowait()
+                except queue.Empty:
+                    break
+            try:
+                self.target.deliver(batch)
+            except Exception as error:  # the thread must outlive any one batch
+                self.target.report(f"{type(error).__name__}: {error}", len(batch))
+
+    def handle(self, record: logging.LogRecord) -> bool:
+        # The drop warning must not queue behind the trouble it reports (nor recurse).
+        if record.name == SHIPPING_LOGGER:
+            return False
+        accepted = bool(super().handle(record))
+        if self.drops.pending and (count := self.drops.due(self.queue.full())):
+            logging.getLogger(SHIPPING_LOGGER).warning(
+                "log records dropped: the queue to the collector was full",
+                extra={"dropped": count, "queue_size": self.maxsize},
+            )
+        return accepted
+
+    def prepare(self, record: logging.LogRecord) -> bytes:
+        # The JSON line is all the shipping thread needs: no record copy in the queue.
+        return self.format(record).encode("utf-8")
+
+    def enqueue(self, record: object) -> None:
         try:
             self.queue.put_nowait(record)
         except queue.Full:
-            self.dropped("the collector is slower than the site")
+            self.drops.drop()
 
     def restart_after_fork(self) -> None:
-        """Give a forked child a fresh queue and thread (threads do not survive a fork)."""
+        """Give a forked child a fresh queue, thread and connection (threads do not survive)."""
         self.queue = queue.Queue(self.maxsize)
-        self.listener = self._start()
+        self.drops = DropCounter()
+        self.target.drop_connection()
+        self._start()
 
     def close(self) -> None:
         """Stop the thread, waiting briefly for queued records: a hung collector must not
         hold up a shutdown or a reconfiguration."""
-        listener, self.listener = self.listener, None  # type: ignore[assignment]
-        if listener is not None and listener._thread is not None:
+        worker, self.worker = self.worker, None
+        if worker is not None:
+            self.stopping.set()
             with contextlib.suppress(queue.Full):
-                self.queue.put_nowait(listener._sentinel)
-            listener._thread.join(timeout=STOP_WAIT)
-            listener._thread = None
+                self.queue.put_nowait(_STOP)
+            worker.join(timeout=STOP_WAIT)
+        if count := self.drops.due(queue_full=True, force=True):
+            sys.stderr.write(f"blogsite logging: {count} log records dropped: queue full\n")
         self.target.close()
         super().close()
 
 
-def http_queue_handler(url: str) -> QueueingHandler:
+def http_queue_handler(url: str, queue_size: int = QUEUE_SIZE) -> QueueingHandler:
     """Build the HTTP collector handler behind its queue (a ``dictConfig`` factory)."""
-    return QueueingHandler(JsonHTTPHandler(url))
+    return QueueingHandler(JsonHTTPHandler(url), queue_size)
 
 
-def _restart_listeners() -> None:
+def _restart_workers() -> None:
     for handler in list(_live):
-        if handler.listener is not None:
+        if handler.worker is not None:
             handler.restart_after_fork()
 
 
-os.register_at_fork(after_in_child=_restart_listeners)
+os.register_at_fork(after_in_child=_restart_workers)

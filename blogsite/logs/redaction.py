@@ -16,6 +16,7 @@ EMAIL_MASK = "[EMAIL]"
 PHONE_MASK = "[PHONE]"
 CARD_MASK = "[CARD]"
 MAX_DEPTH = 24
+SHORT_INT = 10**9
 
 # Keys whose values are masked whole, wherever they appear (substring, case-insensitive).
 _SENSITIVE_PARTS = (
@@ -42,24 +43,28 @@ _HEADER_LINE = re.compile(
 )
 _BEARER = re.compile(r"\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE)
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-# 13-19 digits in a row, or in the groups cards are printed in (4-4-4-x, Amex 4-6-5);
-# not inside a longer token, so hex ids and uuids are left alone.
-_CARD = re.compile(
-    r"(?<![\w-])(?:\d{13,19}|\d{4}([ -])\d{4}\1\d{4}\1\d{1,7}|\d{4}([ -])\d{6}\2\d{4,5})(?![\w-])"
+# Numbers: one pass finds every run of digits as people write them, and _number decides
+# whether the run is a card, a phone number, or an ordinary number that stays readable.
+# A run is an optional "+", digit groups (one may sit in parentheses) and at most one
+# separator between groups: a space, "-", ".", "/", or " - " / " / ". That covers what
+# normalize_phone accepts as people type it (+81 90-1234-5678, 819012345678,
+# 0081-90-1234-5678, (81) 90 1234 5678, 81/90/1234/5678, 81.90.1234.5678, national
+# 090-1234-5678) without gluing a whole traceback line together. It starts a token (not
+# after a letter, "+", a letter and "-"/".", or a digit and a space/"/": the middle of a
+# run already rejected) and is taken whole (atomic, so a 32-digit uuid never yields a
+# 12-digit "phone" inside it); a run followed by a letter or ":" is an id, hex or a time.
+# The lookahead asks for 7 digits before any Python runs, so short numbers cost nothing.
+_GROUP = r"(?:\(\d{1,6}\)|\d+)"
+_NUMBER = re.compile(
+    r"(?=[+(]?\d(?:[ ./()-]{0,3}\d){6})(?<![\w+])(?<!\w[-.])"
+    rf"(?>(?:\+|(?<!\d[ /])){_GROUP}(?:(?: [-/] |[ ./-])?{_GROUP})*)(?![\w:])"
 )
-# Not part of a longer token: versions, IP addresses, dates and times are left alone,
-# but a phone number may end a sentence.
-_NOT_AFTER = r"(?<![\w+:-])(?<!\d\.)"
-_NOT_BEFORE = r"(?![\w:-]|\.\d)"
-_PHONES = (
-    # International: +81 90-1234-5678, +819012345678, +1 (555) 123-4567.
-    re.compile(r"(?<![\w+])\+\d{1,3}(?:[\s.-]?\(?\d{1,5}\)?){2,5}(?!\d)"),
-    # National with a trunk 0: 090-1234-5678, 03-1234-5678, 020 7946 0958.
-    re.compile(rf"{_NOT_AFTER}\(?0\d{{1,4}}\)?[\s.-]\d{{1,4}}[\s.-]\d{{3,4}}{_NOT_BEFORE}"),
-    # North American: (555) 123-4567, 555-123-4567, 555.123.4567.
-    re.compile(rf"{_NOT_AFTER}(?:\(\d{{3}}\)\s?|\d{{3}}[.-])\d{{3}}[.-]\d{{4}}{_NOT_BEFORE}"),
-    # Japanese mobile without separators: 09012345678.
-    re.compile(r"(?<!\d)0[789]0\d{8}(?!\d)"),
+_NOT_DIGIT = re.compile(r"\D")
+# Runs of 10-15 digits that are something else: a decimal, an IPv4 address, or a compact
+# timestamp (YYYYMMDDhhmm[ss]).
+_OTHER_NUMBER = re.compile(
+    r"\d+\.\d+|\d{1,3}(?:\.\d{1,3}){3}"
+    r"|(?:19|20)\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:[01]\d|2[0-3])[0-5]\d(?:[0-5]\d)?"
 )
 
 
@@ -74,14 +79,47 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _card(match: re.Match[str]) -> str:
-    digits = re.sub(r"\D", "", match.group(0))
-    return CARD_MASK if 13 <= len(digits) <= 19 and luhn_valid(digits) else match.group(0)
+def number_mask(token: str) -> str | None:
+    """Return the mask for a run of digits, or None when it is an ordinary number."""
+    digits = _NOT_DIGIT.sub("", token)
+    if not digits:
+        return None
+    plus = token.startswith("+")
+    if not plus and 13 <= len(digits) <= 19 and luhn_valid(digits):
+        return CARD_MASK
+    return PHONE_MASK if _is_phone(token, digits, plus) else None
 
 
-def _phone(match: re.Match[str]) -> str:
-    digits = re.sub(r"\D", "", match.group(0))
-    return PHONE_MASK if 7 <= len(digits) <= 15 else match.group(0)
+def _is_phone(token: str, digits: str, plus: bool) -> bool:
+    # "+" or "00" (normalize_phone reads "00" as "+"): the writer meant a phone number.
+    if plus:
+        return 7 <= len(digits) <= 15
+    if digits.startswith("00"):
+        return 8 <= len(digits) - 2 <= 15 and digits[2] != "0"
+    if digits[0] == "0":  # national, with the trunk 0: 090-1234-5678, 020 7946 0958
+        return (10 if token.isdigit() else 9) <= len(digits) <= 11
+    # Bare: normalize_phone reads these as country code and number, 8 to 15 digits. Below
+    # 10 they are mostly ids and dates, so they stay. A +1 (North America) or +7 number has
+    # exactly 11 digits, which keeps epoch seconds and milliseconds (1700000000) readable.
+    if not 10 <= len(digits) <= 15 or _OTHER_NUMBER.fullmatch(token):
+        return False
+    return len(digits) == 11 if digits[0] in "17" else True
+
+
+def _number(match: re.Match[str]) -> str:
+    token = match.group(0)
+    mask = number_mask(token)
+    if mask or " " not in token:
+        return mask or token
+    # A phone number next to another number ("GET /u/+4930123456789 404"): try the run
+    # without its last, then without its first, space-separated group.
+    head, _, last = token.rpartition(" ")
+    if mask := number_mask(head.rstrip(" -/")):
+        return f"{mask} {last}"
+    first, _, tail = token.partition(" ")
+    if mask := number_mask(tail.lstrip(" -/")):
+        return f"{first} {mask}"
+    return token
 
 
 def _key_value(match: re.Match[str]) -> str:
@@ -90,30 +128,23 @@ def _key_value(match: re.Match[str]) -> str:
     return f"{match.group('key')}{quote}{MASK}{quote}"
 
 
-# Cheap tests that let most strings (paths, names, ids) skip the patterns above.
+# A cheap test that lets most strings (paths, names, ids) skip the patterns above. It runs
+# on the lowercased text: a case-insensitive search costs about seven times as much.
 _MAYBE_CREDENTIAL = re.compile(
     r"pass|pwd|secret|token|key|csrf|xsrf|cvv|cvc|card|session|credential|cookie|authori"
-    r"|bearer|basic",
-    re.IGNORECASE,
+    r"|bearer|basic"
 )
-_SEVEN_DIGITS = re.compile(r"\d(?:\D{0,3}\d){6}")
 
 
 def redact_text(text: str) -> str:
     """Mask credentials, card numbers, e-mail addresses and phone numbers in ``text``."""
-    if _MAYBE_CREDENTIAL.search(text):
+    if _MAYBE_CREDENTIAL.search(text.lower()):
         text = _HEADER_LINE.sub(lambda m: f"{m.group('key')}{m.group('sep')}{MASK}", text)
         text = _KEY_VALUE.sub(_key_value, text)
         text = _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
-    digits = _SEVEN_DIGITS.search(text) is not None
-    if digits:
-        text = _CARD.sub(_card, text)
     if "@" in text or "%40" in text:
         text = _EMAIL.sub(EMAIL_MASK, text)
-    if digits:
-        for pattern in _PHONES:
-            text = pattern.sub(_phone, text)
-    return text
+    return _NUMBER.sub(_number, text)
 
 
 def is_sensitive_key(key: object) -> bool:
@@ -138,8 +169,8 @@ def redact(value: Any, depth: int = 0) -> Any:
     if isinstance(value, str):
         return redact_text(value)
     if isinstance(value, int) and not isinstance(value, bool | enum.Enum):
-        text = str(value)
-        return CARD_MASK if redact_text(text) != text else value
+        # Under 10 digits an int is neither a card nor a phone number: most ints stop here.
+        return value if -SHORT_INT < value < SHORT_INT else number_mask(str(value)) or value
     if isinstance(value, _PLAIN):
         return value
     if depth >= MAX_DEPTH:
