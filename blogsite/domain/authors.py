@@ -41,9 +41,14 @@ def sync_profile(user: User) -> Author:
     return author
 
 
-def complete_user(user: User, password: str) -> User:
-    """Finish a new account: superusers are staff, the password hashed, a profile given."""
+def apply_roles(user: User) -> None:
+    """Make a superuser staff as well: every superuser may use the console."""
     user.is_staff = bool(user.is_staff or user.is_superuser)
+
+
+def complete_user(user: User, password: str) -> User:
+    """Finish a new account: roles applied, the password hashed, a profile given."""
+    apply_roles(user)
     user.set_password(password)
     profile_of(user)
     return user
