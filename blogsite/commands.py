@@ -11,11 +11,18 @@ from flask import Flask
 from flask.cli import with_appcontext
 from sqlalchemy import String, cast, insert, literal, select
 
+from .domain.authors import create_user, email_taken, phone_taken
+from .domain.slugs import blog_slug, slugify, tag_slug
+from .domain.validation import (
+    EMAIL_TAKEN,
+    RuleError,
+    check_email,
+    normalize_email,
+    normalize_phone,
+)
 from .extensions import db
 from .models import Author, Blog, CoverImage, Tag, blog_tags, utcnow
-from .normalize import normalize_phone
 from .passwords import password_problems
-from .users import create_user, email_taken, phone_taken
 
 DEMO_COVERS = [
     "https://picsum.photos/seed/blogsite-1/800/400",
@@ -35,21 +42,32 @@ def _get_or_add(model: type, lookup: dict, **values: object) -> object:
     return row
 
 
+def _demo_tag(name: str) -> Tag:
+    """Return the demo tag ``name``, adding it with its slug if missing."""
+    tag = db.session.scalar(select(Tag).filter_by(name=name))
+    if tag is None:
+        tag = Tag(name=name, slug=tag_slug(name))
+        db.session.add(tag)
+    return tag
+
+
+def _demo_blog(title: str, author: Author, tags: list[Tag], cover: str) -> None:
+    """Add the demo blog ``title`` unless a blog already has its slug."""
+    if db.session.scalar(select(Blog.id).where(Blog.slug == slugify(title))) is None:
+        db.session.add(
+            Blog(title=title, slug=blog_slug(title), content=DEMO_CONTENT, author=author,
+                 tags=tags, cover_image=CoverImage(image_link=cover))
+        )  # fmt: skip
+
+
 def seed_demo() -> None:
     """Add the original's demo data; running it again changes nothing."""
     test = _get_or_add(Author, {"name": "test"}, email="test@example.com", bio="The first author.")
     test2 = _get_or_add(Author, {"name": "test2"}, email="test2@example.com", bio="The second.")
-    tags = [_get_or_add(Tag, {"name": name}, slug=name) for name in ("tag1", "tag2")]
-    if db.session.scalar(select(Blog).where(Blog.slug == "first-blog-title")) is None:
-        db.session.add(
-            Blog(title="first blog title", slug="first-blog-title", content=DEMO_CONTENT,
-                 author=test, tags=tags, cover_image=CoverImage(image_link=DEMO_COVERS[0]))
-        )  # fmt: skip
-    if db.session.scalar(select(Blog).where(Blog.slug == "next-blog-title")) is None:
-        db.session.add(
-            Blog(title="next blog title", slug="next-blog-title", content=DEMO_CONTENT,
-                 author=test2, tags=tags, cover_image=CoverImage(image_link=DEMO_COVERS[1]))
-        )  # fmt: skip
+    tags = [_demo_tag(name) for name in ("tag1", "tag2")]
+    db.session.flush()  # the slug look-ups below must see the tags
+    _demo_blog("first blog title", test, tags, DEMO_COVERS[0])
+    _demo_blog("next blog title", test2, tags, DEMO_COVERS[1])
     db.session.flush()
     latest = db.session.scalar(select(Blog).order_by(Blog.created_at.desc(), Blog.id.desc()))
     if latest is not None and latest.title == "next blog title":
@@ -60,7 +78,7 @@ def seed_demo() -> None:
 def seed_bulk(authors: int, blogs_per_author: int) -> int:
     """Insert ``authors`` new authors with ``blogs_per_author`` blogs each; return blogs."""
     for n in range(BULK_TOPICS):
-        _get_or_add(Tag, {"name": f"topic-{n}"}, slug=f"topic-{n}")
+        _get_or_add(Tag, {"name": f"topic-{n}"}, slug=slugify(f"topic-{n}"))
     start = db.session.scalar(select(db.func.max(Author.id))) or 0
     author_rows = [
         {"name": f"Author {start + n}", "email": f"author{start + n}@bulk.example",
@@ -74,7 +92,8 @@ def seed_bulk(authors: int, blogs_per_author: int) -> int:
     now = utcnow()
     total = len(author_ids) * blogs_per_author
     rows = (
-        {"title": f"Bulk blog {author_id}-{i}", "slug": f"bulk-blog-{author_id}-{i}",
+        # Titles unique by construction, so their slugs are too: no look-up per row.
+        {"title": f"Bulk blog {author_id}-{i}", "slug": slugify(f"Bulk blog {author_id}-{i}"),
          "content": DEMO_CONTENT, "status": "published", "author_id": author_id,
          "created_at": now - timedelta(seconds=n), "updated_at": now}
         for n, (author_id, i) in enumerate(
@@ -151,8 +170,14 @@ def create_superuser_command(noinput: bool, skip_existing: bool) -> None:
             click.echo(f"A user with phone number {phone} exists; nothing to do.")
             return
         raise click.ClickException(f"A user with phone number {phone} already exists.")
+    email = normalize_email(email) or ""
+    try:
+        if email:
+            check_email(email)
+    except RuleError as error:
+        raise click.ClickException(str(error)) from None
     if email_taken(email):
-        raise click.ClickException("That e-mail address is already in use.")
+        raise click.ClickException(EMAIL_TAKEN)
     problems = password_problems(password, phone_no=phone, name="admin", email=email)
     if problems:
         raise click.ClickException(" ".join(problems))

@@ -1,4 +1,7 @@
-"""What every site form shares: CSRF failures explained on the form, text clean-up."""
+"""What every site form shares: CSRF failures explained on the form.
+
+The text rules (strip, one line, plain text, links, e-mail) live in ``domain.validators``.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,6 @@ from typing import Any
 from flask import current_app
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
-from wtforms import Field
-from wtforms.validators import StopValidation
 
 from .extensions import csrf
 from .formdata import SubmittedFieldsMeta
@@ -17,27 +18,6 @@ CSRF_FAILED = (
     "The form's security check failed ({reason}), so nothing was done. "
     "Check the form and send it again."
 )
-CONTROL_CHARACTERS = {chr(n) for n in (*range(32), 127)}
-TEXT_CONTROL_CHARACTERS = CONTROL_CHARACTERS - {"\t", "\n", "\r"}
-
-
-def strip_text(value: Any) -> Any:
-    """Trim surrounding whitespace from submitted text (other values pass through)."""
-    return value.strip() if isinstance(value, str) else value
-
-
-# Both stop the field's checks: later ones (database look-ups) must never see a NUL byte,
-# which PostgreSQL refuses with an error rather than an answer.
-def single_line(form: FlaskForm, field: Field) -> None:
-    """Reject control characters: a one-line field holds none."""
-    if field.data and CONTROL_CHARACTERS.intersection(field.data):
-        raise StopValidation("Use letters, digits and punctuation only, on one line.")
-
-
-def plain_text(form: FlaskForm, field: Field) -> None:
-    """Reject control characters other than tabs and line breaks."""
-    if field.data and TEXT_CONTROL_CHARACTERS.intersection(field.data):
-        raise StopValidation("The text contains control characters; remove them.")
 
 
 class SiteForm(FlaskForm):

@@ -14,6 +14,7 @@ from sqlalchemy import UniqueConstraint, inspect
 from sqlalchemy.exc import IntegrityError
 from wtforms import Form, ValidationError
 
+from ..domain.validation import RuleError
 from ..extensions import db
 from . import audit
 from .auth import StaffOnly
@@ -23,7 +24,13 @@ MAX_PAGE = 10_000
 MAX_SEARCH = 200
 MAX_LOOKUP = 50
 CONFLICT = "Another record already uses this value."
+CONFLICTS = "The change conflicts with other records."
+IN_USE = "This record is still in use and cannot be deleted."
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: ([\w., ]+)")
+
+
+class ShownOnForm(Exception):  # noqa: N818 (a signal, not an error to report)
+    """A refused write whose reason is already shown on the form."""
 
 
 def unique_columns(exc: IntegrityError) -> list[str]:
@@ -94,18 +101,45 @@ class SecuredModelView(StaffOnly, ModelView):
             abort(400, description="The search text is too long.")
         return super().ajax_lookup()
 
-    # Writes.
+    # Writes: Flask-Admin's own create_model/update_model/delete_model call these hooks
+    # inside one transaction and roll it back when one raises; handle_view_exception then
+    # turns the error into a message on the form, never a 500.
     def prepare_model(self, form: Form, model: Any, is_created: bool) -> None:
-        """Finish ``model`` before it is saved (slugs, hashes...); override in views."""
+        """Apply the domain's rules to ``model`` before it is saved; override in views."""
 
     def on_model_change(self, form: Form, model: Any, is_created: bool) -> None:
-        # No autoflush: a query in prepare_model would flush and reset the change history.
-        with db.session.no_autoflush:
-            self.prepare_model(form, model, is_created)
-        audit.record_change(model, created=is_created)
+        """Apply the rules, audit the change, and flush so a conflict meets its form."""
+        try:
+            # No autoflush: a query in prepare_model would flush and reset the history.
+            with db.session.no_autoflush:
+                self.prepare_model(form, model, is_created)
+            audit.record_change(model, created=is_created)
+            db.session.flush()
+        except RuleError as exc:
+            if exc.field is None or exc.field not in form:
+                raise
+            form[exc.field].errors = [*form[exc.field].errors, str(exc)]
+            raise ShownOnForm(str(exc)) from exc
+        except IntegrityError as exc:
+            self.report_conflict(form, exc)
+            raise ShownOnForm(CONFLICT) from exc
 
     def on_model_delete(self, model: Any) -> None:
+        """Audit the deletion, in the transaction that deletes."""
         audit.record(model, audit.DELETED)
+
+    def handle_view_exception(self, exc: Exception) -> bool:
+        """Explain a refused write on the page (the transaction is rolled back after)."""
+        if isinstance(exc, ShownOnForm):
+            return True  # already on the form
+        if isinstance(exc, IntegrityError):
+            deleting = str(exc.statement or "").lstrip().upper().startswith("DELETE")
+            flash(IN_USE if deleting else CONFLICT if unique_columns(exc) else CONFLICTS, "error")
+            return True
+        if isinstance(exc, ValueError | ValidationError):  # a rule refused a value
+            flash(str(exc), "error")
+            return True
+        return super().handle_view_exception(exc)
 
     def report_conflict(self, form: Form, exc: IntegrityError) -> None:
         """Show a unique violation on the field it concerns, else as a message."""
@@ -121,50 +155,7 @@ class SecuredModelView(StaffOnly, ModelView):
             if field is not None:
                 form[field].errors = [*form[field].errors, CONFLICT]
                 return
-        flash(CONFLICT if unique_columns(exc) else "The change conflicts with other records.",
-              "error")  # fmt: skip
-
-    def save(self, form: Form, model: Any, is_created: bool) -> bool:
-        """Populate, audit and commit ``model`` in one transaction; False on a clear error."""
-        try:
-            form.populate_obj(model)
-            if is_created:
-                db.session.add(model)
-            self._on_model_change(form, model, is_created)
-            db.session.commit()
-        except ValueError as exc:  # a model validator refused a value (messages are ours)
-            db.session.rollback()
-            flash(str(exc), "error")
-            return False
-        except IntegrityError as exc:
-            db.session.rollback()
-            self.report_conflict(form, exc)
-            return False
-        self.after_model_change(form, model, is_created)
-        return True
-
-    def create_model(self, form: Form) -> Any:
-        model = self.build_new_instance()
-        return model if self.save(form, model, is_created=True) else False
-
-    def update_model(self, form: Form, model: Any) -> bool:
-        return self.save(form, model, is_created=False)
-
-    def delete_model(self, model: Any) -> bool:
-        try:
-            self.on_model_delete(model)
-            db.session.delete(model)
-            db.session.commit()
-        except ValidationError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-            return False
-        except IntegrityError:
-            db.session.rollback()
-            flash("This record is still in use and cannot be deleted.", "error")
-            return False
-        self.after_model_delete(model)
-        return True
+        flash(CONFLICT if unique_columns(exc) else CONFLICTS, "error")
 
     @action("delete", "Delete", "Are you sure you want to delete the selected records?")
     def action_delete(self, ids: Any) -> None:

@@ -1,4 +1,7 @@
-"""Form pieces shared by the console's views: the CSRF-checked base form, filters, loaders."""
+"""Form pieces shared by the console's views: the CSRF-checked base form, ids, loaders.
+
+Filters and validators of values (text, e-mail, links, phones) are ``domain.validators``.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +9,13 @@ from typing import Any
 
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from flask_wtf import FlaskForm
-from wtforms import ValidationError
 from wtforms.validators import Optional, Regexp
 
+from ..domain.slugs import SLUG_MESSAGE, SLUG_PATTERN
 from ..extensions import db
 from ..formdata import SubmittedFieldsMeta
-from ..normalize import normalize_phone, validate_http_url
 
 MAX_ID = 2**31 - 1  # PostgreSQL integer: a bigger id is "not found", not a database error
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 
 class AdminForm(FlaskForm):
@@ -31,6 +32,11 @@ class AdminForm(FlaskForm):
     def __init__(self, *args: Any, obj: Any = None, **kwargs: Any) -> None:
         self._obj = obj  # read by flask-admin's Unique validator to skip the edited row
         super().__init__(*args, obj=obj, **kwargs)
+
+    @property
+    def edited_object(self) -> Any:
+        """Return the record this form edits (None on a create form)."""
+        return self._obj
 
 
 def parse_id(value: Any) -> int | None:
@@ -53,35 +59,7 @@ class IdLoader(QueryAjaxModelLoader):
         return None if number is None else super().get_one(number)
 
 
-def phone_filter(value: str | None) -> str | None:
-    """Normalise a phone number; a ValueError becomes the field's error."""
-    return normalize_phone(value) if value else value
-
-
-def email_filter(value: str | None) -> str | None:
-    """Lower-case an address and turn a blank one into None (unique columns allow many)."""
-    return (value or "").strip().lower() or None
-
-
-def newline_filter(value: str | None) -> str | None:
-    """Store newlines as browsers did not send them: ``\\n``, not ``\\r\\n``."""
-    return value.replace("\r\n", "\n") if value else value
-
-
-def strip_filter(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
-
-def http_url(form: Any, field: Any) -> None:
-    """Accept only absolute http(s) links."""
-    try:
-        field.data = validate_http_url(field.data or "")
-    except ValueError as exc:
-        raise ValidationError(str(exc)) from exc
-
-
-EMAIL = Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message="Enter a valid e-mail address.")
 SLUG = [
     Optional(),
-    Regexp(SLUG_PATTERN, message="Use lowercase letters, digits and single dashes."),
+    Regexp(SLUG_PATTERN, message=SLUG_MESSAGE),
 ]

@@ -14,13 +14,21 @@ from wtforms import Form, PasswordField, ValidationError
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from ..auth import sessions
+from ..domain import authors
+from ..domain.validators import (
+    email_address,
+    email_filter,
+    email_not_taken,
+    phone_filter,
+    strip_filter,
+)
 from ..extensions import db
-from ..models import Author, User
+from ..models import User
 from ..passwords import password_problems
 from . import audit
 from .auth import SuperuserOnly
 from .base import SecuredModelView
-from .forms import EMAIL, AdminForm, email_filter, parse_id, phone_filter, strip_filter
+from .forms import AdminForm, parse_id
 
 PASSWORD_FIELDS = ("password", "confirm")
 # An account cannot take these away from itself: it would lock its owner out.
@@ -50,6 +58,11 @@ def rule_errors(password: str, phone_no: str, name: str, email: str | None) -> l
     return password_problems(password, phone_no=phone_no, name=name, email=email or "")
 
 
+def own_email(form: AdminForm) -> str | None:
+    """Return the e-mail address of the user the form edits (None on a create form)."""
+    return getattr(form.edited_object, "email", None)
+
+
 class UserView(SuperuserOnly, SecuredModelView):
     column_list = [
         "phone_no", "name", "email", "city", "is_staff", "is_superuser", "is_active",
@@ -72,7 +85,11 @@ class UserView(SuperuserOnly, SecuredModelView):
     form_columns = ["phone_no", "name", "email", "city", "is_active", "is_staff", "is_superuser"]
     form_args = {
         "phone_no": {"filters": [strip_filter, phone_filter]},
-        "email": {"filters": [email_filter], "validators": [Optional(), EMAIL]},
+        "email": {
+            "filters": [email_filter],
+            # The site's rule: no address another account or author uses.
+            "validators": [Optional(), email_address, email_not_taken(own_email)],
+        },
         "name": {"filters": [strip_filter]},
         "city": {"filters": [strip_filter]},
     }
@@ -105,7 +122,7 @@ class UserView(SuperuserOnly, SecuredModelView):
 
     def validate_form(self, form: Form) -> bool:
         valid = super().validate_form(form)
-        own = getattr(form, "_obj", None)
+        own = form.edited_object if isinstance(form, AdminForm) else None
         if request.method == "POST" and isinstance(own, User) and own.id == current_user.id:
             for name, message in OWN_FLAGS.items():
                 if name in form and not form[name].data:
@@ -114,11 +131,12 @@ class UserView(SuperuserOnly, SecuredModelView):
         return valid
 
     def prepare_model(self, form: Form, model: Any, is_created: bool) -> None:
-        if model.is_superuser:
-            model.is_staff = True
+        # The same rules as registration and ``flask create-superuser``.
         if is_created:
-            model.set_password(form.password.data)
-            model.author = Author(name=model.name or model.phone_no, email=model.email)
+            authors.complete_user(model, form.password.data)
+        else:
+            authors.apply_roles(model)
+            authors.sync_profile(model)  # as the account page does
 
     def on_model_delete(self, model: Any) -> None:
         if model.id == current_user.id:

@@ -8,41 +8,24 @@ from flask import flash
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, FilterLike
 from markupsafe import Markup
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from wtforms import Form, SelectField, StringField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from ..domain import publishing
+from ..domain.publishing import STATUS_CHOICES
+from ..domain.slugs import tag_slug
+from ..domain.validation import RuleError
+from ..domain.validators import email_address, email_filter, http_url, newline_filter, strip_filter
 from ..extensions import db
 from ..models import STATUS_DRAFT, STATUS_PUBLISHED, Author, Blog, CoverImage, Tag, User
-from ..normalize import slugify
 from . import audit
 from .base import SecuredModelView
-from .forms import (
-    EMAIL,
-    SLUG,
-    IdLoader,
-    email_filter,
-    http_url,
-    newline_filter,
-    parse_id,
-    strip_filter,
-)
+from .forms import SLUG, AdminForm, IdLoader, parse_id
 
-STATUS_CHOICES = [(STATUS_PUBLISHED, "Published"), (STATUS_DRAFT, "Draft")]
 DATES = {"created_at": "Created", "updated_at": "Updated"}
 OBJECT_TYPES = [(m.__name__, m.__name__) for m in (Blog, Author, Tag, CoverImage, User)]
-
-
-def unique_slug(model: Any, text: str, max_length: int, own_id: int | None) -> str:
-    """Return a slug of ``text`` no other row of ``model`` uses (``-2``, ``-3``... if needed)."""
-    base = slugify(text, max_length - 4)
-    slug, number = base, 1
-    while db.session.scalar(select(model.id).where(model.slug == slug, model.id != own_id)):
-        number += 1
-        slug = f"{base}-{number}"
-    return slug
 
 
 def slug_field(max_length: int, source: str) -> StringField:
@@ -64,11 +47,12 @@ class TagFilter(BaseSQLAFilter):
         return "is"
 
 
-def cover_not_taken(form: Any, field: Any) -> None:
-    """Refuse a cover image that another blog shows (the ORM would silently move it)."""
-    cover, own = field.data, getattr(form._obj, "id", None)
-    if cover is not None and cover.blog is not None and cover.blog.id != own:
-        raise ValidationError(f"This image is already the cover of “{cover.blog.title}”.")
+def cover_not_taken(form: AdminForm, field: Any) -> None:
+    """Refuse a cover image that another blog shows (the domain's rule, before populating)."""
+    try:
+        publishing.check_cover_free(field.data, getattr(form.edited_object, "id", None))
+    except RuleError as exc:
+        raise ValidationError(str(exc)) from None
 
 
 def tag_names(view: Any, context: Any, model: Blog, name: str) -> str:
@@ -133,17 +117,21 @@ class BlogView(SecuredModelView):
     def set_status(self, ids: list[str], status: str) -> None:
         """Give the selected blogs ``status``, audited, in one transaction."""
         numbers = [number for number in map(parse_id, ids) if number is not None]
-        blogs = db.session.scalars(select(Blog).where(Blog.id.in_(numbers))).all()
-        changed = [blog for blog in blogs if blog.status != status]
+        changed = publishing.set_statuses(numbers, status)
         for blog in changed:
-            blog.status = status
             audit.record_change(blog, created=False)
         db.session.commit()
         flash(f"{len(changed)} blog(s) now {status}.", "success")
 
     def prepare_model(self, form: Form, model: Any, is_created: bool) -> None:
-        if not model.slug:
-            model.slug = unique_slug(Blog, model.title, 110, model.id)
+        publishing.set_status(model, model.status)
+        publishing.ensure_slug(model)
+
+    def on_model_delete(self, model: Any) -> None:
+        cover = publishing.drop_cover(model)  # as on the site: the cover goes with its blog
+        if cover is not None:
+            audit.record(cover, audit.DELETED)
+        super().on_model_delete(model)
 
 
 class AuthorView(SecuredModelView):
@@ -154,7 +142,7 @@ class AuthorView(SecuredModelView):
     form_columns = ["name", "email", "bio"]
     form_args = {
         "name": {"filters": [strip_filter]},
-        "email": {"filters": [email_filter], "validators": [Optional(), EMAIL]},
+        "email": {"filters": [email_filter], "validators": [Optional(), email_address]},
         "bio": {"filters": [newline_filter]},
     }
 
@@ -177,7 +165,7 @@ class TagView(SecuredModelView):
 
     def prepare_model(self, form: Form, model: Any, is_created: bool) -> None:
         if not model.slug:
-            model.slug = unique_slug(Tag, model.name, 60, model.id)
+            model.slug = tag_slug(model.name, own_id=model.id)
 
 
 class CoverImageView(SecuredModelView):

@@ -7,11 +7,11 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
+from ..domain.authors import create_user, sync_profile
+from ..domain.validation import normalize_phone
 from ..extensions import csrf, db
-from ..models import Author, User
-from ..normalize import normalize_phone
+from ..models import User
 from ..throttling import registration_limits
-from ..users import create_user
 from . import bp
 from .devices import devices
 from .forms import PasswordChangeForm, ProfileForm, RegisterForm
@@ -53,9 +53,7 @@ def save_profile(user: User, form: ProfileForm) -> bool:
     """Store the new name and e-mail on the user and their author profile; False on a race."""
     user.name = form.name.data or ""
     user.email = form.email.data or None
-    author = user.author or Author(user=user)
-    author.name = user.name
-    author.email = user.email
+    sync_profile(user)
     try:
         db.session.commit()
     except IntegrityError:

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask_login import current_user
 from wtforms import BooleanField, EmailField, Field, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
 
-from ..forms import SiteForm, single_line, strip_text
-from ..normalize import normalize_phone
+from ..domain.authors import phone_taken
+from ..domain.validation import EMAIL_MAX, normalize_phone
+from ..domain.validators import (
+    email_address,
+    email_filter,
+    email_not_taken,
+    single_line,
+    strip_filter,
+)
+from ..forms import SiteForm
 from ..passwords import password_problems
 from ..throttling import forgive_password_checks, reserve_password_check
-from ..users import email_taken, phone_taken
 
 PASSWORD_MAX = 256  # far beyond any passphrase; bounds the work of hashing
 
@@ -25,23 +35,18 @@ def name_field() -> StringField:
     """A person's name as shown on their blogs."""
     return StringField(
         "Name",
-        filters=[strip_text],
+        filters=[strip_filter],
         validators=[DataRequired(message="Tell readers your name."), Length(max=100), single_line],
         description="Shown on your blogs.",
     )
 
 
-def email_field() -> EmailField:
-    """An optional e-mail address, checked for shape (not deliverability)."""
+def email_field(own_email: Callable[[Any], str | None]) -> EmailField:
+    """An optional e-mail address: its shape checked, and no other account's."""
     return EmailField(
         "E-mail (optional)",
-        filters=[strip_text],
-        validators=[
-            Optional(),
-            Length(max=254),
-            single_line,
-            Email(message="Enter a valid e-mail address."),
-        ],
+        filters=[email_filter],
+        validators=[Optional(), Length(max=EMAIL_MAX), email_address, email_not_taken(own_email)],
     )
 
 
@@ -56,12 +61,12 @@ def check_new_password(field: Field, *, phone_no: str, name: str, email: str) ->
 class RegisterForm(SiteForm):
     phone_no = StringField(
         "Phone number",
-        filters=[strip_text],
+        filters=[strip_filter],
         validators=[DataRequired(message="Enter your phone number."), Length(max=32), single_line],
         description="With the country code, for example +81 90 1234 5678. You log in with it.",
     )
     name = name_field()
-    email = email_field()
+    email = email_field(lambda form: None)
     password = PasswordField(
         "Password",
         validators=[DataRequired(message="Choose a password."), Length(max=PASSWORD_MAX)],
@@ -85,10 +90,6 @@ class RegisterForm(SiteForm):
         if phone_taken(phone):
             raise ValidationError("An account with this phone number already exists.")
 
-    def validate_email(self, field: Field) -> None:
-        if not field.errors and email_taken(field.data):
-            raise ValidationError("An account with this e-mail address already exists.")
-
     def validate_password(self, field: Field) -> None:
         check_new_password(
             field,
@@ -100,13 +101,8 @@ class RegisterForm(SiteForm):
 
 class ProfileForm(SiteForm):
     name = name_field()
-    email = email_field()
+    email = email_field(lambda form: current_user.email)
     save_profile = SubmitField("Save")
-
-    def validate_email(self, field: Field) -> None:
-        own = (current_user.email or "").lower()
-        if not field.errors and (field.data or "").lower() != own and email_taken(field.data):
-            raise ValidationError("An account with this e-mail address already exists.")
 
 
 class PasswordChangeForm(SiteForm):

@@ -2,81 +2,26 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
+from ..domain import publishing
+from ..domain.authors import profile_of
 from ..extensions import csrf, db
 from ..markup import render_markdown
-from ..models import STATUS_PUBLISHED, Author, Blog, CoverImage, Tag, User
-from ..normalize import slugify
+from ..models import STATUS_PUBLISHED, Blog
 from . import bp
-from .forms import TAG_NAME_MAX, BlogForm, DeleteForm
+from .forms import BlogForm, DeleteForm
 
-SLUG_MAX = 110  # Blog.slug is String(120): room for a "-NNNN" suffix
 SAVE_RACE = (
     "Someone saved a blog with this title, or created one of these tags, a moment ago. "
     "Nothing was saved: check the form and send it again."
 )
-
-
-def reserved_slugs() -> set[str]:
-    """Return the fixed paths under /blog/ that a blog's slug must not shadow."""
-    names = {"new"}
-    for rule in current_app.url_map.iter_rules():
-        parts = rule.rule.split("/")
-        if len(parts) > 2 and parts[1] == "blog" and parts[2] and "<" not in parts[2]:
-            names.add(parts[2])
-    return names
-
-
-def unique_slug(column: InstrumentedAttribute[str], base: str, taken: set[str]) -> str:
-    """Return ``base``, or ``base-2``, ``base-3``... whichever is free in ``column``."""
-    # slugify yields only [a-z0-9-], so the LIKE pattern needs no escaping.
-    stmt = select(column).where(or_(column == base, column.like(f"{base}-%")))
-    taken = taken | set(db.session.scalars(stmt))
-    candidate, n = base, 1
-    while candidate in taken:
-        n += 1
-        candidate = f"{base}-{n}"
-    return candidate
-
-
-def resolve_tags(names: list[str]) -> list[Tag]:
-    """Return a Tag for each name: existing ones whatever their case, new ones otherwise."""
-    if not names:
-        return []
-    folded = [name.lower() for name in names]
-    existing = {
-        tag.name.lower(): tag
-        for tag in db.session.scalars(select(Tag).where(func.lower(Tag.name).in_(folded)))
-    }
-    tags, new_slugs = [], set()
-    for name in names:
-        tag = existing.get(name.lower())
-        if tag is None:
-            slug = unique_slug(Tag.slug, slugify(name, TAG_NAME_MAX, fallback="tag"), new_slugs)
-            new_slugs.add(slug)
-            tag = Tag(name=name, slug=slug)
-        tags.append(tag)
-    return tags
-
-
-def set_cover(blog: Blog, link: str | None) -> None:
-    """Point the blog's cover image at ``link``; no link removes the cover."""
-    if not link:
-        if blog.cover_image is not None:
-            old, blog.cover_image = blog.cover_image, None
-            db.session.delete(old)
-    elif blog.cover_image is None:
-        blog.cover_image = CoverImage(image_link=link)
-    else:
-        blog.cover_image.image_link = link
 
 
 def save(blog: Blog, form: BlogForm) -> bool:
@@ -86,12 +31,10 @@ def save(blog: Blog, form: BlogForm) -> bool:
         with db.session.no_autoflush:
             blog.title = form.title.data or ""
             blog.content = form.content.data or ""
-            blog.status = form.status.data
-            blog.tags = resolve_tags(form.tag_names)
-            set_cover(blog, form.cover_image.data)
-            if not blog.slug:  # set once: links to the blog survive a new title
-                base = slugify(blog.title, SLUG_MAX)
-                blog.slug = unique_slug(Blog.slug, base, reserved_slugs())
+            publishing.set_status(blog, form.status.data or "")
+            blog.tags = publishing.resolve_tags(form.tag_names)
+            publishing.set_cover(blog, form.cover_image.data)
+            publishing.ensure_slug(blog)
             db.session.add(blog)
         db.session.commit()
     except IntegrityError:  # a concurrent save took the title, slug or a tag name
@@ -102,11 +45,6 @@ def save(blog: Blog, form: BlogForm) -> bool:
         db.session.rollback()
         abort(404)
     return True
-
-
-def author_of(user: User) -> Author:
-    """Return the user's author profile, creating it for accounts made without one."""
-    return user.author or Author(name=user.name or user.phone_no, user=user)
 
 
 def editable_blog(slug: str) -> Blog:
@@ -149,7 +87,7 @@ def saved_message(blog: Blog, created: bool) -> str:
 def new() -> str | Response:
     form = BlogForm()
     if form.validate_on_submit() and not form.preview.data:
-        blog = Blog(author=author_of(current_user._get_current_object()))
+        blog = Blog(author=profile_of(current_user._get_current_object()))
         if save(blog, form):
             flash(saved_message(blog, created=True), "success")
             return redirect(url_for("blog.detail", slug=blog.slug))
@@ -177,10 +115,8 @@ def delete(slug: str) -> str | Response:
     blog = editable_blog(slug)
     form = DeleteForm()
     if form.validate_on_submit():
-        title, author_id, cover = blog.title, blog.author_id, blog.cover_image
-        db.session.delete(blog)
-        if cover is not None:
-            db.session.delete(cover)
+        title, author_id = blog.title, blog.author_id
+        publishing.delete_blog(blog)
         db.session.commit()
         flash(f"“{title}” is deleted.", "success")
         return redirect(url_for("blog.author", author_id=author_id))

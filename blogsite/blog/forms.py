@@ -16,19 +16,14 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
+from ..domain.validators import http_url, newline_filter, plain_text, single_line, strip_filter
 from ..extensions import db
-from ..forms import SiteForm, plain_text, single_line, strip_text
+from ..forms import SiteForm
 from ..models import STATUS_DRAFT, STATUS_PUBLISHED, TITLE_MAX, Blog
-from ..normalize import validate_http_url
 
 CONTENT_MAX = 100_000  # about 15,000 words; the request limit stops anything far bigger
 TAG_NAME_MAX = 50  # Tag.name is String(50)
 TAGS_MAX = 10
-
-
-def normalize_newlines(value: Any) -> Any:
-    """Store line breaks as ``\\n`` whatever the browser sent."""
-    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 
 
 def parse_tags(raw: str) -> list[str]:
@@ -46,18 +41,10 @@ def parse_tags(raw: str) -> list[str]:
     return list(names.values())
 
 
-def http_url(form: SiteForm, field: Field) -> None:
-    """Accept only absolute http(s) links (no ``javascript:``, ``data:`` or paths)."""
-    try:
-        field.data = validate_http_url(field.data)
-    except ValueError as error:
-        raise ValidationError(str(error)) from None
-
-
 class BlogForm(SiteForm):
     title = StringField(
         "Title",
-        filters=[strip_text],
+        filters=[strip_filter],
         validators=[
             DataRequired(message="Give your blog a title."),
             Length(max=TITLE_MAX, message=f"A title is at most {TITLE_MAX} characters."),
@@ -67,7 +54,7 @@ class BlogForm(SiteForm):
     content = TextAreaField(
         "Content",
         id="blog-content",  # the layout's <main> is already id="content"
-        filters=[normalize_newlines],
+        filters=[newline_filter],
         validators=[
             DataRequired(message="Write something before you save."),
             Length(max=CONTENT_MAX, message=f"A blog is at most {CONTENT_MAX:,} characters."),
@@ -78,13 +65,13 @@ class BlogForm(SiteForm):
     )
     tags = StringField(
         "Tags",
-        filters=[strip_text],
+        filters=[strip_filter],
         validators=[Length(max=1000), single_line],
         description=f"Separated by commas, for example: travel, japan. At most {TAGS_MAX}.",
     )
     cover_image = URLField(
         "Cover image link (optional)",
-        filters=[strip_text],
+        filters=[strip_filter],
         validators=[Optional(), http_url],
         description="An https:// link to an image shown above the blog.",
     )
