@@ -62,9 +62,8 @@ def test_counters_survive_when_the_cache_redis_evicts(tmp_path, cache_redis, own
     app = site(tmp_path, REDIS_URL=cache_redis.url, LIMITER_REDIS_URL=limiter_redis.url)
     client = app.test_client()
     assert [get(client, ANON).status_code for _ in range(2)] == [200, 200]
-    cache_redis.client().set("page-of-the-cache", b"cached")
+    # The cache lost keys (Redis's LRU is sampled: which ones is not certain, that some are is).
     assert fill(cache_redis) > 0
-    assert cache_redis.client().get("page-of-the-cache") is None  # the cache lost keys
     # The counters did not: the third request is the last one this minute.
     assert [get(client, ANON).status_code for _ in range(2)] == [200, 429]
     assert len(prefixed_keys(limiter_redis.url, app.config["THROTTLE_KEY_PREFIX"])) == 1
