@@ -49,17 +49,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
 
     values = {item.name: item.parse(app.config[item.name], item.env) for item in settings}
     values |= computed(app, values)
-    app.config.update(values)
-    app.extensions[EXTENSION] = Settings(**values)
-
     development = app.debug or app.config.get("TESTING")
-    secure = values["SECURE_COOKIES"]
-    app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = secure
-    if values["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        # Survive a database restart: test pooled connections before use.
-        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
-        options.setdefault("pool_pre_ping", True)
-        options.setdefault("connect_args", {"connect_timeout": 3})
     if not values["SECRET_KEY"]:
         if not development:
             raise ConfigError(
@@ -68,7 +58,17 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
                 "or put SECRET_KEY in instance/config.py. Only debug and testing "
                 "runs may start without one."
             )
-        app.config["SECRET_KEY"] = DEV_SECRET_KEY
+        values["SECRET_KEY"] = DEV_SECRET_KEY
+    app.config.update(values)
+    app.extensions[EXTENSION] = Settings(**values)
+
+    secure = values["SECURE_COOKIES"]
+    app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = secure
+    if values["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # Survive a database restart: test pooled connections before use.
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options.setdefault("pool_pre_ping", True)
+        options.setdefault("connect_args", {"connect_timeout": 3})
 
 
 def computed(app: Flask, values: dict[str, Any]) -> dict[str, Any]:

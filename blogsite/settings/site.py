@@ -86,13 +86,15 @@ class Site:
         "Strict-Transport-Security max-age in seconds, sent on HTTPS requests only; 0 sends none.",
         parse=p.whole(0),
     )
-    MAX_CONTENT_LENGTH: int = setting(
-        1024 * 1024, "Largest request body in bytes: 413 beyond.", parse=p.whole(1)
+    MAX_CONTENT_LENGTH: int | None = setting(
+        1024 * 1024, "Largest request body in bytes: 413 beyond.", parse=p.optional(p.whole(1))
     )
-    MAX_FORM_MEMORY_SIZE: int = setting(
-        256 * 1024, "Largest form field in bytes: 413 beyond.", parse=p.whole(1)
+    MAX_FORM_MEMORY_SIZE: int | None = setting(
+        256 * 1024, "Largest form field in bytes: 413 beyond.", parse=p.optional(p.whole(1))
     )
-    MAX_FORM_PARTS: int = setting(500, "Most fields in one form: 413 beyond.", parse=p.whole(1))
+    MAX_FORM_PARTS: int | None = setting(
+        500, "Most fields in one form: 413 beyond.", parse=p.optional(p.whole(1))
+    )
     CONTENT_SECURITY_POLICY: str = setting(
         SITE_CSP,
         "Content-Security-Policy of the site (e.g. to allow an analytics origin).",
