@@ -22,8 +22,8 @@ from prometheus_client import (
     multiprocess,
 )
 
-from .config import ConfigError
 from .extensions import limiter
+from .parsers import parse_networks
 
 REQUESTS = Counter(
     "blogsite_http_requests_total", "HTTP requests served.", ["endpoint", "method", "status"]
@@ -48,7 +48,6 @@ BREAKER = Gauge(
     multiprocess_mode="livemax",  # open in any live worker shows as open
 )
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
-DEFAULT_ALLOW = "127.0.0.0/8,::1"
 
 bp = Blueprint("metrics", __name__)
 
@@ -83,18 +82,6 @@ def mark_process_dead(pid: int) -> None:
         multiprocess.mark_process_dead(pid)
 
 
-def parse_networks(value: object) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
-    """Parse ``METRICS_ALLOW``: addresses or CIDR networks, comma-separated or a list."""
-    items = value if isinstance(value, list | tuple) else str(value).split(",")
-    try:
-        return [ipaddress.ip_network(str(item).strip(), strict=False) for item in items if item]
-    except ValueError as error:
-        raise ConfigError(
-            f"BLOGSITE_METRICS_ALLOW must list IP addresses or networks, such as "
-            f"'127.0.0.1,10.0.0.0/8': {error}"
-        ) from None
-
-
 def client_allowed(remote_addr: str | None) -> bool:
     """Return whether ``remote_addr`` is in one of the allowed networks."""
     try:
@@ -127,7 +114,6 @@ def metrics() -> Response:
 
 def init_app(app: Flask) -> None:
     """Serve ``/metrics`` to staff and to the ``METRICS_ALLOW`` networks, never throttled."""
-    app.config.setdefault("METRICS_ALLOW", DEFAULT_ALLOW)
     app.extensions["metrics_allow"] = parse_networks(app.config["METRICS_ALLOW"])
     limiter.exempt(bp)
     app.register_blueprint(bp)

@@ -13,14 +13,8 @@ from werkzeug.wrappers import Response
 
 from . import deploy_check
 from .errors import wants_json
+from .settings import ADMIN_CSP, SITE_CSP  # noqa: F401 (the policies' home before settings.py)
 from .site_url import CaseInsensitiveHost
-
-# The public site runs no inline script or style at all, so its policy can be strict.
-SITE_CSP = (
-    "default-src 'self'; img-src 'self' https: data:; script-src 'self'; style-src 'self'; "
-    "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
-    "base-uri 'self'; object-src 'none'"
-)
 
 # flask-admin's templates carry inline <script> blocks, which get a per-request nonce
 # (pass ``csp_nonce`` to ``Admin(csp_nonce_generator=...)``), and a few inline event
@@ -34,12 +28,6 @@ SITE_CSP = (
 ADMIN_INLINE_HANDLERS = (
     "return false;",  # the items of its "Add Filter" menu
     "javascript:void(0)",  # the inert href of its menu toggles; Chromium checks it too
-)
-ADMIN_CSP = (
-    "default-src 'self'; img-src 'self' https: data:; "
-    "script-src 'self' 'nonce-{nonce}' 'unsafe-hashes' {hashes}; "
-    "style-src 'self' 'nonce-{nonce}'; font-src 'self' data:; connect-src 'self'; "
-    "frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'"
 )
 
 BASE_HEADERS = {
@@ -58,14 +46,6 @@ BASE_HEADERS = {
 PERSONAL_ENDPOINTS = frozenset(
     {"auth.login", "auth.register", "auth.account", "blog.new", "blog.edit", "blog.delete"}
 )
-
-DEFAULTS: dict[str, Any] = {
-    "CONTENT_SECURITY_POLICY": SITE_CSP,
-    "ADMIN_CONTENT_SECURITY_POLICY": ADMIN_CSP,
-    "ADMIN_URL_PREFIX": "/admin/",
-    "HSTS_MAX_AGE": 365 * 24 * 3600,  # 0 sends no HSTS header
-    "ALLOWED_HOSTS": None,
-}
 
 
 def csp_hash(source: str) -> str:
@@ -152,8 +132,6 @@ def handle_bad_host(error: SecurityError) -> tuple[Response | str, int]:
 
 def init_app(app: Flask) -> None:
     """Add security headers, no-store on personal pages, case-insensitive trusted hosts."""
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
     app.wsgi_app = CaseInsensitiveHost(app.wsgi_app)  # type: ignore[method-assign]
     hosts = parse_hosts(app.config["ALLOWED_HOSTS"])
     if hosts is not None and app.config.get("TRUSTED_HOSTS") is None:

@@ -20,8 +20,6 @@ from ..extensions import db
 from ..markup import excerpt
 from ..models import STATUS_PUBLISHED, Author, Blog, Tag, blog_tags
 
-PER_PAGE = 10
-
 
 def _utc(value: datetime | None) -> datetime | None:
     # SQLite hands back naive datetimes; everything stored is UTC.
@@ -53,7 +51,7 @@ def _with_relations(stmt: Select[Any]) -> Select[Any]:
     )
 
 
-def _paginate(stmt: Select[Any], page: int, per_page: int = PER_PAGE) -> dict[str, Any]:
+def _paginate(stmt: Select[Any], page: int, per_page: int) -> dict[str, Any]:
     """Return one page of ``stmt`` (newest first) with its page numbers."""
     total = db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = db.session.scalars(
@@ -74,10 +72,11 @@ def _published() -> Select[Any]:
     return select(Blog).where(Blog.status == STATUS_PUBLISHED)
 
 
-@cached(lambda page: ["lists"])
-def home_page(page: int) -> dict[str, Any]:
+# The page size is an argument, so it is part of each cached key (BLOGS_PER_PAGE).
+@cached(lambda page, per_page: ["lists"])
+def home_page(page: int, per_page: int) -> dict[str, Any]:
     """Return a page of the latest published blogs."""
-    return _paginate(_published(), page)
+    return _paginate(_published(), page, per_page)
 
 
 @cached(lambda slug: [f"blog:{slug}"])
@@ -101,10 +100,10 @@ def author_info(author_id: int) -> dict[str, Any] | None:
     return {"id": author.id, "name": author.name, "bio": author.bio, "user_id": author.user_id}
 
 
-@cached(lambda author_id, page: [f"author:{author_id}"])
-def author_page(author_id: int, page: int) -> dict[str, Any]:
+@cached(lambda author_id, page, per_page: [f"author:{author_id}"])
+def author_page(author_id: int, page: int, per_page: int) -> dict[str, Any]:
     """Return a page of an author's published blogs."""
-    return _paginate(_published().where(Blog.author_id == author_id), page)
+    return _paginate(_published().where(Blog.author_id == author_id), page, per_page)
 
 
 @never_cached
@@ -122,15 +121,15 @@ def tag_info(slug: str) -> dict[str, Any] | None:
     return None if tag is None else {"id": tag.id, "name": tag.name, "slug": tag.slug}
 
 
-@cached(lambda tag_id, page: ["lists"])
-def tag_page(tag_id: int, page: int) -> dict[str, Any]:
+@cached(lambda tag_id, page, per_page: ["lists"])
+def tag_page(tag_id: int, page: int, per_page: int) -> dict[str, Any]:
     """Return a page of the published blogs carrying a tag."""
     tagged = select(blog_tags.c.blog_id).where(blog_tags.c.tag_id == tag_id)
-    return _paginate(_published().where(Blog.id.in_(tagged)), page)
+    return _paginate(_published().where(Blog.id.in_(tagged)), page, per_page)
 
 
-@cached(lambda limit=20: ["lists"])
-def feed_entries(limit: int = 20) -> list[dict[str, Any]]:
+@cached(lambda limit: ["lists"])
+def feed_entries(limit: int) -> list[dict[str, Any]]:
     """Return the latest published blogs for the Atom feed, with their content."""
     stmt = _with_relations(_published()).order_by(Blog.created_at.desc(), Blog.id.desc())
     rows = db.session.scalars(stmt.limit(limit)).all()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, current_app, render_template, request
 from flask_login import current_user
 
 from . import bp, queries
@@ -26,6 +26,11 @@ def page_arg() -> int:
     return page
 
 
+def per_page() -> int:
+    """Return the configured number of blogs per listing page."""
+    return int(current_app.config["BLOGS_PER_PAGE"])
+
+
 def check_page_exists(listing: dict[str, Any]) -> None:
     """Answer 404 for a page past the last one (page 1 always exists)."""
     if listing["page"] > listing["pages"]:
@@ -41,7 +46,7 @@ def can_see_drafts_of(author_user_id: int | None) -> bool:
 
 @bp.get("/")
 def index() -> str:
-    listing = queries.home_page(page_arg())
+    listing = queries.home_page(page_arg(), per_page())
     check_page_exists(listing)
     return render_template("blog/index.html", listing=listing)
 
@@ -61,7 +66,7 @@ def author(author_id: int) -> str:
     info = queries.author_info(author_id) if author_id <= MAX_ID else None
     if info is None:
         abort(404)
-    listing = queries.author_page(author_id, page_arg())
+    listing = queries.author_page(author_id, page_arg(), per_page())
     check_page_exists(listing)
     drafts = queries.author_drafts(author_id) if can_see_drafts_of(info["user_id"]) else []
     return render_template("blog/author.html", author=info, listing=listing, drafts=drafts)
@@ -72,14 +77,14 @@ def tag(slug: str) -> str:
     info = queries.tag_info(slug) if len(slug) <= 60 else None
     if info is None:
         abort(404)
-    listing = queries.tag_page(info["id"], page_arg())
+    listing = queries.tag_page(info["id"], page_arg(), per_page())
     check_page_exists(listing)
     return render_template("blog/tag.html", tag=info, listing=listing)
 
 
 @bp.get("/feed.xml")
 def feed() -> Response:
-    entries = queries.feed_entries()
+    entries = queries.feed_entries(int(current_app.config["FEED_SIZE"]))
     updated = max((entry["updated_at"] for entry in entries), default=None)
     body = render_template("blog/feed.xml", entries=entries, updated=updated)
     return Response(body, mimetype="application/atom+xml")

@@ -20,25 +20,6 @@ from .watcher import GenerationWatcher
 
 logger = logging.getLogger("blogsite.caching")
 
-DEFAULTS: dict[str, Any] = {
-    "CACHE_ENABLED": True,
-    "CACHE_KEY_PREFIX": "blogsite:",
-    "CACHE_DEFAULT_TIMEOUT": 3600,  # values are never stale; the timeout only frees memory
-    "CACHE_GENERATION_TIMEOUT": 7 * 24 * 3600,  # after a bump; expiry or eviction is safe
-    "CACHE_LOCAL_TIMEOUT": 30,  # in-process: bounds how long other workers lag a write
-    "CACHE_THRESHOLD": 500,  # in-process entries
-    "CACHE_LOCK_SECONDS": 5.0,
-    "CACHE_RETRY_SECONDS": 5.0,
-    "CACHE_SOCKET_TIMEOUT": 0.25,
-    "CACHE_CONNECT_TIMEOUT": 0.25,
-    "CACHE_RETRIES": 1,  # one immediate retry survives a connection dropped by a restart
-    "CACHE_PAGE_MEMORY_BYTES": 8 * 1024 * 1024,  # per-process copies of hot pages
-    "CACHE_PAGE_MEMORY_ITEM_BYTES": 512 * 1024,
-    # Generations pushed by Redis (client-side caching) instead of fetched on every hit.
-    "CACHE_WATCH_GENERATIONS": True,
-    "CACHE_WATCH_TRUST_SECONDS": 1.0,  # longest a hung Redis can leave a hit unchecked
-}
-
 
 def enabled(value: Any) -> bool:
     """Read CACHE_ENABLED: 0, false, no and off (any case) turn caching off."""
@@ -97,8 +78,6 @@ def flask_caching_config(config: dict[str, Any]) -> dict[str, Any]:
 
 def bind(app: Flask) -> RedisStore | LocalStore | None:
     """Bind flask-caching's ``cache`` and return the store the generation cache uses."""
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
     settings = flask_caching_config(app.config)
     kind = settings["CACHE_TYPE"]
     if kind == "NullCache":

@@ -6,31 +6,13 @@ import logging
 import logging.config
 from typing import Any
 
+from ..parsers import LOG_FORMATS, format_name, level_name  # noqa: F401 (gunicorn.conf.py)
+
 ROTATE_BYTES = 10 * 1024 * 1024  # the original's rotation: 10 MB x 10 files
 ROTATE_BACKUPS = 10
 _FILTERS = ["context", "redact"]  # on every handler, in this order
-LOG_FORMATS = ("json", "console")  # console: short coloured lines on stdout, for debug
 
 _applied: tuple[str, str | None, str | None, str] | None = None
-
-
-def level_name(level: str | int) -> str:
-    """Return a standard level name for ``level`` ("info", 20...), or raise ValueError."""
-    if isinstance(level, int) and not isinstance(level, bool):
-        name = logging.getLevelName(level)
-        if not name.startswith("Level "):
-            return str(name)
-    elif isinstance(level, str) and isinstance(logging.getLevelName(level.upper()), int):
-        return level.upper()
-    raise ValueError(f"unknown log level {level!r}: use DEBUG, INFO, WARNING, ERROR or CRITICAL")
-
-
-def format_name(log_format: str) -> str:
-    """Return ``json`` or ``console`` for ``log_format`` in any case, or raise ValueError."""
-    name = str(log_format).strip().lower()
-    if name not in LOG_FORMATS:
-        raise ValueError(f"unknown log format {log_format!r}: use json or console")
-    return name
 
 
 def logging_dict_config(

@@ -34,7 +34,7 @@ from .rules import (
     throttled,
     user_throttle,
 )
-from .settings import describe_rate, load_settings, storage_settings
+from .settings import describe_rate, storage_settings
 
 __all__ = [
     "THROTTLES",
@@ -77,7 +77,6 @@ def _forget_previous_app() -> None:
 
 def init_app(app: Flask) -> None:
     """Read the throttle settings, trust proxies if told to, and bind flask-limiter."""
-    load_settings(app)
     uri, options = storage_settings(app)
     app.config["RATELIMIT_STORAGE_URI"] = uri
     app.config["RATELIMIT_STORAGE_OPTIONS"] = options
