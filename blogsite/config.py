@@ -23,7 +23,10 @@ DEFAULTS: dict[str, Any] = {
     "REDIS_CLUSTER": None,
     "REDIS_PASSWORD": None,
     "REDIS_SENTINEL_PASSWORD": None,  # only if the Sentinels themselves require one
+    # Every Redis connection (cache, generation watcher, limiter): blogsite/redis_client.py.
     "REDIS_SOCKET_TIMEOUT": 0.25,
+    "REDIS_CONNECT_TIMEOUT": 0.25,
+    "REDIS_RETRIES": 1,  # immediate retries: one survives a connection dropped by a restart
     "BLOGS_PER_PAGE": 10,
     "FEED_SIZE": 20,
     "SITEMAP_MAX_URLS": 50_000,  # the sitemaps.org limit; a bigger site gets an index
