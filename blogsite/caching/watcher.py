@@ -5,7 +5,8 @@ copy is good, and fetching them is a round trip per hit. Instead, one connection
 process asks Redis for client-side-caching invalidations of every generation key
 (RESP3 ``CLIENT TRACKING ON BCAST PREFIX <prefix>gen:``). Redis pushes them in the same
 event-loop turn in which it answers the writer; ``lookup`` reads whatever is waiting
-before it trusts its copy.
+before it trusts its copy, and any push makes it forget the whole copy (redis-py shows a
+push's keys only through a private parser hook; generations change only on writes).
 
 Trust is bounded: a heartbeat (PING, or ROLE behind Sentinel, where a demoted master must
 not be trusted) goes out every ``heartbeat_seconds``, and the copy is trusted only while
