@@ -26,6 +26,12 @@ FIXED: dict[str, Any] = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
 }
 EXTENSION = "settings"
+# Names that used to be settings: refused with their new name rather than silently ignored.
+RENAMED = {
+    "CACHE_SOCKET_TIMEOUT": "REDIS_SOCKET_TIMEOUT",
+    "CACHE_CONNECT_TIMEOUT": "REDIS_CONNECT_TIMEOUT",
+    "CACHE_RETRIES": "REDIS_RETRIES",
+}
 
 # Used only under debug or testing, where a fixed key keeps sessions across reloads.
 DEV_SECRET_KEY = "dev-only-insecure-secret-key"
@@ -47,6 +53,9 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     if test_config is not None:
         app.config.from_mapping(test_config)
 
+    for old, new in RENAMED.items():
+        if old in app.config:
+            raise ConfigError(f"BLOGSITE_{old} is now BLOGSITE_{new} (every Redis connection).")
     values = {item.name: item.parse(app.config[item.name], item.env) for item in settings}
     values |= computed(app, values)
     development = app.debug or app.config.get("TESTING")

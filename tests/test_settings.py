@@ -65,7 +65,7 @@ def test_the_environment_is_read_raw_and_blank_means_unset(monkeypatch):
 
 @pytest.mark.parametrize(
     ("name", "value", "message"),
-    [("CACHE_SOCKET_TIMEOUT", "fast", "BLOGSITE_CACHE_SOCKET_TIMEOUT must be a number"),
+    [("REDIS_SOCKET_TIMEOUT", "fast", "BLOGSITE_REDIS_SOCKET_TIMEOUT must be a number"),
      ("CACHE_ENABLED", "maybe", "BLOGSITE_CACHE_ENABLED must be 1 or 0"),
      ("MAX_CONTENT_LENGTH", "0", "BLOGSITE_MAX_CONTENT_LENGTH must be a whole number"),
      ("SENTRY_TRACES_SAMPLE_RATE", "2", "BLOGSITE_SENTRY_TRACES_SAMPLE_RATE must be a number"),

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import select
 
-from ..extensions import cache, db
+from ..extensions import db
 from ..models import Blog
 from . import backend, invalidation, pages
 from .breaker import BACKEND_ERRORS
@@ -66,8 +66,11 @@ def cache_health() -> dict[str, Any]:
     """Return the cache's state for ``/readyz``: one ping at most, never a key scan."""
     state: CacheState | None = current_state()
     if state is None:
-        return {"status": "off", "backend": type(cache.cache).__name__}
-    health: dict[str, Any] = {"backend": type(cache.cache).__name__, "breaker": state.breaker.state}
+        return {"status": "off", "backend": backend.backend_name(current_app)}
+    health: dict[str, Any] = {
+        "backend": backend.backend_name(current_app),
+        "breaker": state.breaker.state,
+    }
     if isinstance(state.store, backend.LocalStore):
         return health | {"status": "local", "detail": "in-process cache: REDIS_URL is not set"}
     # One ping through the breaker; while it is open the probe is the trial (recovery
@@ -85,7 +88,7 @@ def cache_status() -> dict[str, Any]:
     """Return backend, reachable, breaker, hits, misses, keys and memory (admin, metrics)."""
     state: CacheState | None = current_state()
     status: dict[str, Any] = {
-        "backend": type(cache.cache).__name__,
+        "backend": backend.backend_name(current_app),
         "reachable": False,
         "breaker": "closed",
         "hits": 0,

@@ -7,6 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ..extensions import cache
+from . import backend
 from .breaker import BACKEND_ERRORS
 from .generations import ALL, current_state
 from .store import LocalStore
@@ -15,8 +16,8 @@ cache_cli = AppGroup("cache", help="Inspect and invalidate the cache.")
 
 
 def backend_name() -> str:
-    """Return the class name of flask-caching's backend (RedisCache, SimpleCache...)."""
-    return type(cache.cache).__name__
+    """Return the name of the configured backend (RedisCache, SimpleCache...)."""
+    return backend.backend_name(current_app)
 
 
 @cache_cli.command("print")

@@ -5,7 +5,8 @@ copy is good, and fetching them is a round trip per hit. Instead, one connection
 process asks Redis for client-side-caching invalidations of every generation key
 (RESP3 ``CLIENT TRACKING ON BCAST PREFIX <prefix>gen:``). Redis pushes them in the same
 event-loop turn in which it answers the writer; ``lookup`` reads whatever is waiting
-before it trusts its copy.
+before it trusts its copy, and any push makes it forget the whole copy (redis-py shows a
+push's keys only through a private parser hook; generations change only on writes).
 
 Trust is bounded: a heartbeat (PING, or ROLE behind Sentinel, where a demoted master must
 not be trusted) goes out every ``heartbeat_seconds``, and the copy is trusted only while
@@ -100,7 +101,9 @@ class GenerationWatcher:
                 return False
             while self._conn.can_read(0):
                 reply = self._conn.read_response(push_request=True)
-                if reply is not None:  # pushes go to _invalidate and return None
+                if reply is None:  # a push: redis-py reads it but hands out no keys
+                    self._forget()
+                else:
                     self._answered(reply)
             if now - self._pinged >= self._heartbeat_every:
                 if len(self._sent) >= MAX_UNANSWERED:
@@ -143,9 +146,8 @@ class GenerationWatcher:
 
     def _track(self, conn: Any) -> None:
         """Turn tracking on for a new connection; nothing known before it can be trusted."""
-        if getattr(conn, "protocol", 2) not in (3, "3"):
+        if conn.get_protocol() not in (3, "3"):
             raise ConnectionError("client-side caching needs RESP3")
-        conn._parser.set_invalidation_push_handler(self._invalidate)
         conn.send_command("CLIENT", "TRACKING", "ON", "BCAST", "PREFIX", self._prefix)
         conn.read_response()
         self._known.clear()
@@ -153,18 +155,14 @@ class GenerationWatcher:
         self._epoch += 1
         self._heard = self._pinged = time.monotonic()  # tracking is on as of now
 
-    def _invalidate(self, message: list[Any]) -> None:
-        """Handle ``["invalidate", [keys] | None]`` (None: the database was flushed)."""
+    def _forget(self) -> None:
+        """An invalidation arrived: forget every generation (the next hits fetch them).
+
+        redis-py has no public way to see which keys a push names; generations change only
+        on writes, so forgetting them all costs one round trip per page after a write.
+        """
         self._epoch += 1
-        try:
-            keys = message[1]
-            if keys is None:
-                self._known.clear()
-                return
-            for key in keys:
-                self._known.pop(key.decode() if isinstance(key, bytes) else key, None)
-        except Exception:  # redis-py would only log it: forget everything instead
-            self._known.clear()
+        self._known.clear()
 
     def _reset(self) -> None:
         if self._conn is not None:

@@ -43,10 +43,18 @@ class Services:
         " from REDIS_URL).",
         parse=p.optional(p.nodes_or_seed),
     )
+    # Every Redis connection (cache, generation watcher, limiter): blogsite/redis_client.py.
     REDIS_SOCKET_TIMEOUT: float = setting(
-        0.25,
-        "Socket and connect timeout of the limiter's Redis connections, in seconds.",
-        parse=p.number(0.01),
+        0.25, "Socket timeout of every Redis call, in seconds.", parse=p.number(0.01)
+    )
+    REDIS_CONNECT_TIMEOUT: float = setting(
+        0.25, "Connect timeout of every Redis connection, in seconds.", parse=p.number(0.01)
+    )
+    REDIS_RETRIES: int = setting(
+        1,
+        "Immediate retries of a failed Redis call (one survives a connection dropped by a "
+        "restart).",
+        parse=p.whole(0),
     )
     # Caching
     CACHE_ENABLED: bool = setting(True, "0 switches all caching off (benchmarks, debugging).")
@@ -71,17 +79,6 @@ class Services:
     )
     CACHE_THRESHOLD: int = setting(
         500, "Most entries in the in-process cache (no REDIS_URL).", parse=p.whole(1)
-    )
-    CACHE_SOCKET_TIMEOUT: float = setting(
-        0.25, "Socket timeout of the cache's Redis calls, in seconds.", parse=p.number(0.01)
-    )
-    CACHE_CONNECT_TIMEOUT: float = setting(
-        0.25, "Connect timeout of the cache's Redis, in seconds.", parse=p.number(0.01)
-    )
-    CACHE_RETRIES: int = setting(
-        1,
-        "Quick retries of a failed cache call (one survives a connection dropped by a restart).",
-        parse=p.whole(0),
     )
     CACHE_RETRY_SECONDS: float = setting(
         5.0,
