@@ -18,7 +18,7 @@ HOST_URLS = "blogsite_host_urls"  # g flag: this response holds URLs made from t
 
 def absolute_url(endpoint: str, **values: Any) -> str:
     """Return the absolute URL of ``endpoint``: on ``SITE_URL`` if set, else the request's."""
-    origin = current_app.config.get("SITE_URL")
+    origin: str | None = current_app.config.get("SITE_URL")
     if origin is None:
         # The page cache checks this flag: such a page must be keyed by scheme and host.
         g.setdefault(HOST_URLS, True)
