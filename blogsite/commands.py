@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from datetime import timedelta
+from typing import TypeVar
 
 import click
 from flask import Flask
@@ -20,7 +21,7 @@ from .domain.validation import (
     normalize_email,
     normalize_phone,
 )
-from .extensions import db
+from .extensions import Model, db
 from .models import Author, Blog, CoverImage, Tag, blog_tags, utcnow
 from .passwords import password_problems
 
@@ -32,8 +33,10 @@ DEMO_CONTENT = "This is the **content** of a demo blog.\n\n- one\n- two\n"
 BULK_TOPICS = 10
 BULK_CHUNK = 5_000
 
+M = TypeVar("M", bound=Model)
 
-def _get_or_add(model: type, lookup: dict, **values: object) -> object:
+
+def _get_or_add(model: type[M], lookup: dict[str, object], **values: object) -> M:
     """Return the row matching ``lookup``, adding it with ``values`` if missing."""
     row = db.session.scalar(select(model).filter_by(**lookup))
     if row is None:
@@ -101,7 +104,7 @@ def seed_bulk(authors: int, blogs_per_author: int) -> int:
         )
     )  # fmt: skip
     with click.progressbar(length=total, label="Inserting blogs") as bar:
-        chunk: list[dict] = []
+        chunk: list[dict[str, object]] = []
         for row in rows:
             chunk.append(row)
             if len(chunk) == BULK_CHUNK:

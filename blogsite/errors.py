@@ -27,7 +27,7 @@ def render_error(error: HTTPException, **context: Any) -> tuple[Response | str, 
     """Render ``error`` as a page (or JSON) with its status code and extra ``context``."""
     code = error.code or 500
     if wants_json():
-        body = jsonify(
+        body: Response | str = jsonify(
             error=error.name,
             status=code,
             message=error.description,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -29,6 +31,15 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+if TYPE_CHECKING:
+    from flask_sqlalchemy.model import Model as FlaskModel
+
+    class Model(FlaskModel, Base):
+        """``db.Model`` as mypy can subclass it (an attribute cannot be a base: mypy#8603)."""
+
+else:
+    Model = db.Model  # Flask-SQLAlchemy's Model mixins on our Base
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -111,12 +111,12 @@ def load_body() -> None:
     """Read and parse the body once, within the limits, so later readers get all of it."""
     limit = request.max_content_length
     if is_chunked() and limit is not None:
-        request.stream = io.BytesIO(read_terminated(limit))  # type: ignore[misc]
+        request.stream = io.BytesIO(read_terminated(limit))
     if request.mimetype == URLENCODED:
         # The stream is already limited (Content-Length or the read above).
         body = request.stream.read()
         check_urlencoded(body)
-        request.stream = io.BytesIO(body)  # type: ignore[misc]
+        request.stream = io.BytesIO(body)
     # Parses form bodies (multipart under Werkzeug's limits) and opens the stream of any
     # other, which checks Content-Length against MAX_CONTENT_LENGTH.
     request.form  # noqa: B018
@@ -147,7 +147,7 @@ def guard_request() -> None:
     try:
         load_body()
     except RequestEntityTooLarge as error:
-        request.stream = RefusedBody(error)  # type: ignore[misc]
+        request.stream = RefusedBody(error)  # type: ignore[assignment]  # a binary stream, but typeshed: RawIOBase is no IO[bytes]
         raise
     refuse_control(request.form.items(multi=True), "the form", in_body=True)
     files = request.files.items(multi=True)

@@ -79,7 +79,7 @@ def set_breaker_state(state: str, breaker: str = "redis") -> None:
 def mark_process_dead(pid: int) -> None:
     """Drop a dead worker's live gauges (call from gunicorn's ``child_exit`` hook)."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.mark_process_dead(pid)
+        multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]  # unannotated upstream
 
 
 def client_allowed(remote_addr: str | None) -> bool:
@@ -104,7 +104,7 @@ def metrics() -> Response:
         abort(403)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # likewise
     else:
         registry = REGISTRY
     response = Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

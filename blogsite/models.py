@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from flask_login import UserMixin
@@ -9,7 +10,7 @@ from sqlalchemy import CheckConstraint, Column, DateTime, ForeignKey, Index, Str
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .extensions import db
+from .extensions import Model
 from .normalize import normalize_phone, validate_http_url
 
 STATUS_DRAFT = "draft"
@@ -23,9 +24,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def Timestamp(**kwargs: object) -> Mapped[datetime]:  # noqa: N802 (reads as a type)
+def Timestamp(  # noqa: N802 (reads as a type)
+    *, index: bool | None = None, onupdate: Callable[[], datetime] | None = None
+) -> Mapped[datetime]:
     """A timezone-aware timestamp column defaulting to now."""
-    return mapped_column(DateTime(timezone=True), default=utcnow, **kwargs)
+    return mapped_column(DateTime(timezone=True), default=utcnow, index=index, onupdate=onupdate)
 
 
 class TimestampMixin:
@@ -33,7 +36,7 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = Timestamp(onupdate=utcnow)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -76,7 +79,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id}>"
 
 
-class UserSession(db.Model):
+class UserSession(Model):
     """One login on one browser; deleting the row ends it (see ``auth/sessions.py``)."""
 
     __tablename__ = "user_sessions"
@@ -97,7 +100,7 @@ class UserSession(db.Model):
 
 blog_tags = Table(
     "blog_tags",
-    db.Model.metadata,
+    Model.metadata,
     Column("blog_id", ForeignKey("blogs.id", ondelete="CASCADE"), primary_key=True),
     Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
     # The primary key serves blog -> tags; tag pages need the reverse.
@@ -105,7 +108,7 @@ blog_tags = Table(
 )
 
 
-class Author(db.Model):
+class Author(Model):
     __tablename__ = "authors"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -125,7 +128,7 @@ class Author(db.Model):
         return self.name
 
 
-class CoverImage(TimestampMixin, db.Model):
+class CoverImage(TimestampMixin, Model):
     __tablename__ = "cover_images"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -141,7 +144,7 @@ class CoverImage(TimestampMixin, db.Model):
         return self.image_link
 
 
-class Tag(TimestampMixin, db.Model):
+class Tag(TimestampMixin, Model):
     __tablename__ = "tags"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -154,7 +157,7 @@ class Tag(TimestampMixin, db.Model):
         return self.name
 
 
-class Blog(TimestampMixin, db.Model):
+class Blog(TimestampMixin, Model):
     __tablename__ = "blogs"
     __table_args__ = (
         Index("ix_blogs_status_created_at", "status", "created_at"),

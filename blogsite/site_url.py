@@ -8,17 +8,20 @@ without it, the page cache keys such pages by ``origin_key()``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from flask import current_app, g, has_request_context, request, url_for
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 HOST_URLS = "blogsite_host_urls"  # g flag: this response holds URLs made from the request
 
 
 def absolute_url(endpoint: str, **values: Any) -> str:
     """Return the absolute URL of ``endpoint``: on ``SITE_URL`` if set, else the request's."""
-    origin = current_app.config.get("SITE_URL")
+    origin: str | None = current_app.config.get("SITE_URL")
     if origin is None:
         # The page cache checks this flag: such a page must be keyed by scheme and host.
         g.setdefault(HOST_URLS, True)
@@ -53,11 +56,11 @@ class CaseInsensitiveHost:
     # ``Host: LOCALHOST`` got a 400 although host names are case-insensitive (RFC 4343).
     # Lower-casing here also gives URLs and cache keys one spelling per host.
 
-    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+    def __init__(self, app: WSGIApplication) -> None:
         self.app = app
 
-    def __call__(self, wsgi_env: dict[str, Any], start_response: Callable[..., Any]) -> Any:
-        host = wsgi_env.get("HTTP_HOST")
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        host = environ.get("HTTP_HOST")
         if host:
-            wsgi_env["HTTP_HOST"] = host.lower()
-        return self.app(wsgi_env, start_response)
+            environ["HTTP_HOST"] = host.lower()
+        return self.app(environ, start_response)

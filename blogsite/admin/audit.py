@@ -10,7 +10,7 @@ from flask_login import current_user
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
+from ..extensions import Model, db
 from ..models import Timestamp, User
 
 CREATED = "created"
@@ -25,7 +25,7 @@ FIELD_ALIASES = {"password_hash": "password"}
 REPR_MAX = 200
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     __tablename__ = "audit_entries"
     __table_args__ = (
         Index("ix_audit_entries_object_type_object_id", "object_type", "object_id"),
@@ -82,7 +82,7 @@ def record(obj: Any, action: str, fields: list[str] | None = None) -> AuditEntry
         db.session.flush()  # a new object needs its id first
     user = current_user._get_current_object() if has_request_context() else None
     entry = AuditEntry(
-        user_id=user.id if getattr(user, "is_authenticated", False) else None,
+        user_id=user.id if user is not None and user.is_authenticated else None,
         actor=actor_name(user),
         object_type=type(obj).__name__,
         object_id=str(obj.id),

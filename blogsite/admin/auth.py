@@ -101,7 +101,7 @@ class ConsoleHome(StaffOnly, AdminIndexView):
                 forgive_attempts(user.phone_no)
                 start_session(user)
                 return redirect(next_url)
-            form.password.errors.append(LOGIN_FAILED)
+            form.password.errors = [*form.password.errors, LOGIN_FAILED]
         return self.render("admin/login.html", form=form)
 
     @expose("/logout/", methods=("POST",))

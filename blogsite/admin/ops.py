@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from typing import Any
+from typing import Any, cast
 
 from flask import flash, redirect, request
 from flask_admin import expose
@@ -51,6 +51,11 @@ class ResetForm(AdminForm):
 
     ip = StringField("Address", validators=[Optional(), Length(max=64), valid_ip])
     user_id = StringField("User id", validators=[Optional(), Length(max=12), valid_user_id])
+
+    @property
+    def user_id_number(self) -> int | None:
+        """Return the validated user id (``valid_user_id`` made it a number), or None."""
+        return cast(int | None, self.user_id.data or None)
 
     def validate(self, extra_validators: Any = None) -> bool:
         if not super().validate(extra_validators):
@@ -109,7 +114,7 @@ class ThrottlingView(StaffPage):
         if request.args and form.validate():
             try:
                 budgets = throttling.budget_status(
-                    ip=form.ip.data or None, user_id=form.user_id.data or None
+                    ip=form.ip.data or None, user_id=form.user_id_number
                 )
             except (ValueError, throttling.ThrottleStorageError) as error:  # unknown user, Redis
                 flash(str(error), "error")
@@ -120,7 +125,7 @@ class ThrottlingView(StaffPage):
     def reset(self) -> Response:
         form = ResetForm()
         if form.validate_on_submit():
-            ip, user_id = form.ip.data or None, form.user_id.data or None
+            ip, user_id = form.ip.data or None, form.user_id_number
             try:
                 cleared = throttling.reset_budget(ip=ip, user_id=user_id)
             except (ValueError, throttling.ThrottleStorageError) as error:

@@ -133,7 +133,7 @@ class UserView(SuperuserOnly, SecuredModelView):
     def prepare_model(self, form: Form, model: Any, is_created: bool) -> None:
         # The same rules as registration and ``flask create-superuser``.
         if is_created:
-            authors.complete_user(model, form.password.data)
+            authors.complete_user(model, form["password"].data)  # the create form's field
         else:
             authors.apply_roles(model)
             authors.sync_profile(model)  # as the account page does
@@ -151,7 +151,8 @@ class UserView(SuperuserOnly, SecuredModelView):
 
     def session_count(self, user: User) -> int:
         """Return how many live sessions ``user`` has (counted for the page by get_list)."""
-        return g.get("admin_session_counts", {}).get(user.id, 0)
+        counts: dict[int, int] = g.get("admin_session_counts", {})
+        return counts.get(user.id, 0)
 
     @action(
         "end_sessions",

@@ -10,7 +10,7 @@ from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, Filter
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
 from wtforms import Form, SelectField, StringField, ValidationError
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # SelectChoice is new in WTForms 3.3; types-WTForms 3.2 lacks it
 from wtforms.validators import Length, Optional
 
 from ..domain import publishing

@@ -58,7 +58,10 @@ def save_profile(user: User, form: ProfileForm) -> bool:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        form.email.errors.append("An account with this e-mail address already exists.")
+        form.email.errors = [
+            *form.email.errors,
+            "An account with this e-mail address already exists.",
+        ]
         return False
     return True
 

@@ -54,7 +54,7 @@ def check_new_password(field: Field, *, phone_no: str, name: str, email: str) ->
     """Raise with every password rule ``field`` breaks, each shown next to the field."""
     problems = password_problems(field.data or "", phone_no=phone_no, name=name, email=email)
     if problems:
-        field.errors.extend(problems[:-1])
+        field.errors = [*field.errors, *problems[:-1]]  # typed a Sequence: replace, not extend
         raise ValidationError(problems[-1])
 
 

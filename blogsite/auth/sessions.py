@@ -11,13 +11,13 @@ import hashlib
 import logging
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import click
 from flask import Flask, current_app, g, request, session
 from flask.cli import with_appcontext
 from flask_login import current_user
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import CursorResult, Delete, delete, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
@@ -69,7 +69,7 @@ def load(user_id: int, token: Any) -> User | None:
     row = db.session.execute(query).first()
     if row is None:
         return None
-    user, session_id, last_seen = row
+    user, session_id, last_seen = row.tuple()
     last_seen = aware(last_seen)
     if last_seen < oldest_alive():
         return None  # not seen for longer than a session lives; pruned at the next login
@@ -96,6 +96,12 @@ def current_id() -> int | None:
     return g.get("user_session_id") if current_user.is_authenticated else None
 
 
+def deleted(statement: Delete) -> int:
+    """Run the DELETE ``statement`` in the ORM session; return how many rows it removed."""
+    # Session.execute is typed for SELECTs; a DELETE's result is a CursorResult.
+    return cast(CursorResult[Any], db.session.execute(statement)).rowcount
+
+
 def end(user_id: int, session_id: int) -> bool:
     """End session ``session_id`` if it belongs to ``user_id``; False if there is none."""
     if not 1 <= session_id <= MAX_ID:
@@ -103,7 +109,7 @@ def end(user_id: int, session_id: int) -> bool:
     statement = delete(UserSession).where(
         UserSession.id == session_id, UserSession.user_id == user_id
     )
-    return db.session.execute(statement).rowcount > 0
+    return deleted(statement) > 0
 
 
 def end_all(user_id: int, keep: int | None = None) -> int:
@@ -111,7 +117,7 @@ def end_all(user_id: int, keep: int | None = None) -> int:
     statement = delete(UserSession).where(UserSession.user_id == user_id)
     if keep is not None:
         statement = statement.where(UserSession.id != keep)
-    return db.session.execute(statement).rowcount
+    return deleted(statement)
 
 
 def end_current() -> None:
@@ -127,7 +133,7 @@ def prune(user_id: int | None = None) -> int:
     statement = delete(UserSession).where(UserSession.last_seen_at < oldest_alive())
     if user_id is not None:
         statement = statement.where(UserSession.user_id == user_id)
-    return db.session.execute(statement).rowcount
+    return deleted(statement)
 
 
 def live_sessions(user_id: int) -> list[UserSession]:

@@ -111,7 +111,7 @@ def login() -> str | Response:
             start_session(user, remember=bool(form.remember.data))
             flash("You are logged in.", "success")
             return redirect(next_url)
-        form.password.errors.append(LOGIN_FAILED)
+        form.password.errors = [*form.password.errors, LOGIN_FAILED]
     return render_template("auth/login.html", form=form)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import current_app, g, has_app_context, has_request_context
 
@@ -89,7 +89,7 @@ class CacheState:
         gens, entry = got
         if is_current(entry, gens):
             self.count(True)
-            return entry["v"]
+            return cast(T, entry["v"])
         self.count(False)
         lock = "lock:" + key
         deadline = time.monotonic() + self.lock_seconds
@@ -104,7 +104,7 @@ class CacheState:
                 return compute()
             gens, entry = got
             if is_current(entry, gens):
-                return entry["v"]
+                return cast(T, entry["v"])
         return self._compute_and_store(key, gens, compute, lock)
 
     def _compute_and_store(

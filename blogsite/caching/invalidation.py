@@ -9,7 +9,7 @@ loaded, a bulk statement, raw SQL), it bumps ``all``: over-invalidating is safe.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
@@ -87,7 +87,7 @@ def object_generations(obj: Any, kind: str) -> set[str]:
 
 
 def pending(session: Session) -> set[str]:
-    return session.info.setdefault(PENDING, set())
+    return cast(set[str], session.info.setdefault(PENDING, set()))
 
 
 def collect(session: Session, flush_context: UOWTransaction) -> None:

@@ -166,7 +166,7 @@ class GenerationWatcher:
 
     def _reset(self) -> None:
         if self._conn is not None:
-            with contextlib.suppress(BACKEND_ERRORS):
+            with contextlib.suppress(*BACKEND_ERRORS):
                 self._conn.disconnect()
         self._conn = None
         self._known.clear()

@@ -46,7 +46,8 @@ def resolve_tags(names: list[str]) -> list[Tag]:
         tag.name.lower(): tag
         for tag in db.session.scalars(select(Tag).where(func.lower(Tag.name).in_(folded)))
     }
-    tags, new_slugs = [], set()
+    tags: list[Tag] = []
+    new_slugs: set[str] = set()
     for name in names:
         tag = existing.get(name.lower())
         if tag is None:

@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 import weakref
+from queue import Queue
 from typing import TextIO
 
 from .shipping import REPORT_EVERY, JsonHTTPHandler
@@ -24,13 +25,13 @@ SHIPPING_LOGGER = "blogsite.logs.shipping"  # its records never go to the collec
 _STOP = object()
 
 
-class StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class StdoutHandler(logging.StreamHandler[TextIO]):
     """Write to whatever ``sys.stdout`` is now (it may be replaced after start-up)."""
 
     def __init__(self) -> None:
         super().__init__(sys.stdout)
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> TextIO:
         return sys.stdout
 
@@ -80,6 +81,8 @@ _live: weakref.WeakSet[QueueingHandler] = weakref.WeakSet()
 class QueueingHandler(logging.handlers.QueueHandler):
     """Queue formatted records for a shipping thread; count drops when the queue is full."""
 
+    queue: Queue[object]  # always a queue.Queue here (the base types any queue-like object)
+
     def __init__(self, target: JsonHTTPHandler, maxsize: int = QUEUE_SIZE) -> None:
         super().__init__(queue.Queue(maxsize))
         self.target = target
@@ -102,7 +105,7 @@ class QueueingHandler(logging.handlers.QueueHandler):
         )
         self.worker.start()
 
-    def _serve(self, records: queue.Queue[object], stopping: threading.Event) -> None:
+    def _serve(self, records: Queue[object], stopping: threading.Event) -> None:
         done = False
         while not done:
             try:
