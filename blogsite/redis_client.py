@@ -75,7 +75,7 @@ def connect(config: dict[str, Any], url: str | None = None) -> Redis | RedisClus
         return Redis.from_url(check_url(url, "LIMITER_REDIS_URL"), **options)
     kind = mode(config)
     if kind == "cluster":
-        nodes = [ClusterNode(host, port) for host, port in cluster_nodes(config)]
+        nodes = [ClusterNode(host, port) for host, port in cluster_nodes(config)]  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
         return RedisCluster(startup_nodes=nodes, password=_password(config), **options)
     if kind == "sentinel":
         master = config.get("REDIS_SENTINEL_MASTER")
@@ -89,7 +89,7 @@ def connect(config: dict[str, Any], url: str | None = None) -> Redis | RedisClus
             "socket_connect_timeout": options["socket_connect_timeout"],
             "password": config.get("REDIS_SENTINEL_PASSWORD"),
         }
-        sentinel = Sentinel(
+        sentinel = Sentinel(  # type: ignore[no-untyped-call]  # unannotated in redis-py
             parse_redis_nodes(config["REDIS_SENTINELS"], "REDIS_SENTINELS"),
             sentinel_kwargs=sentinel_kwargs,
             password=_password(config),
@@ -97,7 +97,8 @@ def connect(config: dict[str, Any], url: str | None = None) -> Redis | RedisClus
             **options,
         )
         # Always the master: a replica may not have seen a generation bump or a counter yet.
-        return sentinel.master_for(str(master))
+        client: Redis = sentinel.master_for(str(master))  # type: ignore[no-untyped-call]
+        return client
     if kind == "url":
         return Redis.from_url(check_url(config["REDIS_URL"], "REDIS_URL"), **options)
     raise ConfigError("No Redis configured: set BLOGSITE_REDIS_URL.")
@@ -142,6 +143,7 @@ def limiter_storage(app: Flask) -> tuple[str, dict[str, Any]]:
         hosts = ",".join(f"{host}:{port}" for host, port in cluster_nodes(config))
         return f"redis+cluster://{auth}{hosts}", prefix | connection_options(config)
     client = connect(config, own) if own else shared(app)
+    assert isinstance(client, Redis)  # a Cluster returned above
     uri = "redis://" if kind == "sentinel" else str(own or config["REDIS_URL"])
     uri = "redis+" + uri if uri.startswith("unix:") else uri
     return uri, prefix | {"connection_pool": client.connection_pool}

@@ -19,6 +19,7 @@ from . import backend, invalidation, pages
 from .breaker import BACKEND_ERRORS
 from .commands import cache_cli
 from .generations import ALL, EXTENSION, CacheState, cached, current_state, never_cached
+from .store import LocalStore
 
 __all__ = [
     "cache_health",
@@ -42,7 +43,7 @@ def init_app(app: Flask) -> None:
 
 
 def _timeouts(app: Flask, store: Any) -> dict[str, Any]:
-    if isinstance(store, backend.LocalStore):
+    if isinstance(store, LocalStore):
         return {"CACHE_DEFAULT_TIMEOUT": app.config["CACHE_LOCAL_TIMEOUT"]}
     return {}
 
@@ -71,7 +72,7 @@ def cache_health() -> dict[str, Any]:
         "backend": backend.backend_name(current_app),
         "breaker": state.breaker.state,
     }
-    if isinstance(state.store, backend.LocalStore):
+    if isinstance(state.store, LocalStore):
         return health | {"status": "local", "detail": "in-process cache: REDIS_URL is not set"}
     # One ping through the breaker; while it is open the probe is the trial (recovery
     # included), so readiness says "ok" as soon as Redis is back, not a retry interval later.

@@ -9,7 +9,7 @@ import math
 import sys
 from typing import Any
 
-from .config import level_name
+from ..parsers import level_name
 from .redaction import safe_repr
 
 MAX_DEPTH = 16

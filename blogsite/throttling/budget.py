@@ -149,7 +149,7 @@ def reset_budget(
             limiter.limiter.clear(row["item"], row["client"], row["throttle"])
         return len(used)
 
-    return _storage_call(reset)
+    return int(_storage_call(reset))
 
 
 def _reset_all(storage: Storage) -> int:
