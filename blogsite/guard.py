@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from flask import Flask, request
+from flask import request
 from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 
 # C0 controls and DEL; tab, CR and LF only inside body field values (a textarea sends CRLF).
@@ -158,8 +158,3 @@ def guard_request() -> None:
         except (BadRequest, RecursionError):  # nesting too deep for the parser is not JSON here
             raise BadRequest("The body is not valid JSON.") from None
         check_json(data)
-
-
-def init_app(app: Flask) -> None:
-    """Run the guard before every other request hook registered after this call."""
-    app.before_request(guard_request)

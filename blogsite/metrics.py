@@ -23,7 +23,6 @@ from prometheus_client import (
 )
 
 from .config import ConfigError
-from .extensions import limiter
 
 REQUESTS = Counter(
     "blogsite_http_requests_total", "HTTP requests served.", ["endpoint", "method", "status"]
@@ -129,5 +128,7 @@ def init_app(app: Flask) -> None:
     """Serve ``/metrics`` to staff and to the ``METRICS_ALLOW`` networks, never throttled."""
     app.config.setdefault("METRICS_ALLOW", DEFAULT_ALLOW)
     app.extensions["metrics_allow"] = parse_networks(app.config["METRICS_ALLOW"])
-    limiter.exempt(bp)
+    from .throttling.limiter import app_throttles  # throttling imports these metrics
+
+    app_throttles(app).exempt(bp)
     app.register_blueprint(bp)

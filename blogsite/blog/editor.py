@@ -15,6 +15,7 @@ from ..extensions import csrf, db
 from ..markup import render_markdown
 from ..models import STATUS_PUBLISHED, Author, Blog, CoverImage, Tag, User
 from ..normalize import slugify
+from ..users import signed_in_account
 from . import bp
 from .forms import TAG_NAME_MAX, BlogForm, DeleteForm
 
@@ -149,7 +150,7 @@ def saved_message(blog: Blog, created: bool) -> str:
 def new() -> str | Response:
     form = BlogForm()
     if form.validate_on_submit() and not form.preview.data:
-        blog = Blog(author=author_of(current_user._get_current_object()))
+        blog = Blog(author=author_of(signed_in_account()))
         if save(blog, form):
             flash(saved_message(blog, created=True), "success")
             return redirect(url_for("blog.detail", slug=blog.slug))
