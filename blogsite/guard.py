@@ -1,12 +1,12 @@
 """The edge guard: malformed input gets a 400 and oversized bodies a 413 before anyone reads them.
 
-It runs as the first ``before_request`` hook after the request is bound for logging, so the
-limiter's key functions, the CSRF check, the page cache and the views only ever see a
-request whose text holds no control characters and whose body is within the limits, parsed
-once. PostgreSQL cannot store a NUL in text, Flask-WTF builds its form from any JSON body
-without looking at its shape, and Werkzeug applies no field limits to urlencoded bodies and
-cuts a chunked body at ``MAX_CONTENT_LENGTH`` without saying so: each would be a 500 or a
-silently different request further in.
+It runs as the first ``before_request`` hook after the request is bound for logging (see
+``pipeline.py``), so the CSRF check, the throttles' key functions, the page cache and the
+views only ever see a request whose text holds no control characters and whose body is
+within the limits, parsed once. PostgreSQL cannot store a NUL in text, Flask-WTF builds its
+form from any JSON body without looking at its shape, and Werkzeug applies no field limits
+to urlencoded bodies and cuts a chunked body at ``MAX_CONTENT_LENGTH`` without saying so:
+each would be a 500 or a silently different request further in.
 """
 
 from __future__ import annotations
