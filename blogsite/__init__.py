@@ -7,11 +7,11 @@ from typing import Any
 
 from flask import Flask
 
-from . import admin, caching, commands, guard, logs, security, throttling
+from . import admin, caching, commands, logs, pipeline, security, throttling
 from .auth import sessions as auth_sessions
 from .config import load_config
 from .errors import register_error_handlers
-from .extensions import csrf, db, login_manager, migrate
+from .extensions import db, migrate
 from .templating import register_template_helpers
 
 
@@ -26,20 +26,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     load_config(app, test_config)
 
     logs.init_app(app)
-    # First after the request is bound for logging: nothing (the CSRF check, the limiter's
-    # key functions, the page cache, a view) may read input the guard has not checked.
-    guard.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
-    login_manager.init_app(app)
-    # Before CSRFProtect: an ended session is emptied first, so its CSRF token is refused.
     auth_sessions.init_app(app)
-    csrf.init_app(app)
-    # The limiter's before_request must run before the page cache answers, so that
-    # a cached page still counts against a throttle.
     throttling.init_app(app)
     caching.init_app(app)
     security.init_app(app)
+    # Every request hook and signal, in the order a request meets them: read pipeline.py.
+    pipeline.register(app)
 
     from . import auth, blog
 

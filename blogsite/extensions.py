@@ -1,12 +1,13 @@
-"""Bare extension instances, bound to the app in ``create_app`` with ``init_app``."""
+"""Bare extension instances, bound to the app in ``create_app`` with ``init_app``.
+
+The limiter is not here: each app has its own (``throttling.limiter``).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from flask_caching import Cache
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -44,4 +45,3 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 cache = Cache()
-limiter = Limiter(get_remote_address)

@@ -1,12 +1,12 @@
 """The edge guard: malformed input gets a 400 and oversized bodies a 413 before anyone reads them.
 
-It runs as the first ``before_request`` hook after the request is bound for logging, so the
-limiter's key functions, the CSRF check, the page cache and the views only ever see a
-request whose text holds no control characters and whose body is within the limits, parsed
-once. PostgreSQL cannot store a NUL in text, Flask-WTF builds its form from any JSON body
-without looking at its shape, and Werkzeug applies no field limits to urlencoded bodies and
-cuts a chunked body at ``MAX_CONTENT_LENGTH`` without saying so: each would be a 500 or a
-silently different request further in.
+It runs as the first ``before_request`` hook after the request is bound for logging (see
+``pipeline.py``), so the CSRF check, the throttles' key functions, the page cache and the
+views only ever see a request whose text holds no control characters and whose body is
+within the limits, parsed once. PostgreSQL cannot store a NUL in text, Flask-WTF builds its
+form from any JSON body without looking at its shape, and Werkzeug applies no field limits
+to urlencoded bodies and cuts a chunked body at ``MAX_CONTENT_LENGTH`` without saying so:
+each would be a 500 or a silently different request further in.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from flask import Flask, request
+from flask import request
 from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 
 # C0 controls and DEL; tab, CR and LF only inside body field values (a textarea sends CRLF).
@@ -158,8 +158,3 @@ def guard_request() -> None:
         except (BadRequest, RecursionError):  # nesting too deep for the parser is not JSON here
             raise BadRequest("The body is not valid JSON.") from None
         check_json(data)
-
-
-def init_app(app: Flask) -> None:
-    """Run the guard before every other request hook registered after this call."""
-    app.before_request(guard_request)

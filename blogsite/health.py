@@ -9,7 +9,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import caching
-from .extensions import db, limiter
+from .extensions import db
+from .throttling.limiter import app_throttles
 
 bp = Blueprint("health", __name__)
 
@@ -56,5 +57,5 @@ def readyz() -> tuple[Response, int]:
 
 def init_app(app: Flask) -> None:
     """Register the health checks, exempt from every rate limit."""
-    limiter.exempt(bp)
+    app_throttles(app).exempt(bp)
     app.register_blueprint(bp)

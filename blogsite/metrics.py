@@ -22,7 +22,6 @@ from prometheus_client import (
     multiprocess,
 )
 
-from .extensions import limiter
 from .parsers import parse_networks
 
 REQUESTS = Counter(
@@ -115,5 +114,7 @@ def metrics() -> Response:
 def init_app(app: Flask) -> None:
     """Serve ``/metrics`` to staff and to the ``METRICS_ALLOW`` networks, never throttled."""
     app.extensions["metrics_allow"] = parse_networks(app.config["METRICS_ALLOW"])
-    limiter.exempt(bp)
+    from .throttling.limiter import app_throttles  # throttling imports these metrics
+
+    app_throttles(app).exempt(bp)
     app.register_blueprint(bp)

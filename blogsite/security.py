@@ -15,6 +15,7 @@ from . import deploy_check
 from .errors import wants_json
 from .settings import ADMIN_CSP, SITE_CSP  # noqa: F401 (the policies' home before settings.py)
 from .site_url import CaseInsensitiveHost
+from .users import loaded_account
 
 # flask-admin's templates carry inline <script> blocks, which get a per-request nonce
 # (pass ``csp_nonce`` to ``Admin(csp_nonce_generator=...)``), and a few inline event
@@ -86,9 +87,8 @@ def is_personal() -> bool:
     if endpoint in PERSONAL_ENDPOINTS or is_admin_request():
         return True
     # The page cache never answers a logged-in user, so none of their responses is public.
-    # Reading the user flask-login loaded (or the session's id) costs no database query.
-    user = g.get("_login_user")
-    if user is not None and user.is_authenticated:
+    # Reading the account already loaded (or the session's id) costs no database query.
+    if loaded_account() is not None:
         return True
     return bool(session) and session.get("_user_id") is not None
 
@@ -136,6 +136,5 @@ def init_app(app: Flask) -> None:
     hosts = parse_hosts(app.config["ALLOWED_HOSTS"])
     if hosts is not None and app.config.get("TRUSTED_HOSTS") is None:
         app.config["TRUSTED_HOSTS"] = hosts
-    app.after_request(add_security_headers)
     app.register_error_handler(SecurityError, handle_bad_host)
     app.cli.add_command(deploy_check.check_deploy_command)

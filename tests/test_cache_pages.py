@@ -9,8 +9,9 @@ import redis
 from flask import flash
 
 from blogsite import caching, create_app
-from blogsite.extensions import db, limiter
+from blogsite.extensions import db
 from blogsite.models import STATUS_DRAFT, Author, Blog
+from blogsite.throttling import anon_throttle
 
 from .cache_keys import prefix_keys
 
@@ -171,24 +172,22 @@ def test_a_remember_cookie_or_authorization_bypasses_the_cache(client, blogs):
     assert "X-Cache" not in client.get("/").headers
 
 
-def test_route_limits_still_apply_to_cache_hits(app_config, blogs, monkeypatch):
-    """flask-limiter checks @limiter.limit in the view; a hit skips the view, not the limit."""
+def test_a_cache_hit_still_counts_against_its_throttle(app_config, blogs, monkeypatch):
+    """The throttle wraps @cached_page: a hit skips the view, not the throttle."""
     monkeypatch.setitem(caching.pages.PAGES, "limited", ((), lambda view, args: ["lists"]))
-    app = create_app(app_config)
+    app = create_app(app_config | {"THROTTLE_RATES": {"anon": "3/minute"}})
 
     @app.get("/limited/")
-    @limiter.limit("3 per minute")
+    @anon_throttle
+    @caching.cached_page
     def limited() -> str:
         return "limited page"
 
-    try:
-        client = app.test_client()
-        statuses = [client.get("/limited/") for _ in range(5)]
-    finally:
-        with app.app_context():
-            limiter.reset()
+    client = app.test_client()
+    statuses = [client.get("/limited/") for _ in range(5)]
     assert [r.headers.get("X-Cache") for r in statuses[:3]] == ["MISS", "HIT", "HIT"]
     assert [r.status_code for r in statuses] == [200, 200, 200, 429, 429]
+    assert [r.headers["X-RateLimit-Remaining"] for r in statuses[:3]] == ["2", "1", "0"]
 
 
 def test_hits_and_misses_are_counted_in_redis(app, client, blogs):

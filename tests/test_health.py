@@ -12,7 +12,7 @@ import redis
 from sqlalchemy import make_url, text
 
 from blogsite import create_app
-from blogsite.extensions import db, limiter
+from blogsite.extensions import db
 from blogsite.models import Author, Blog
 
 from .logtools import LogFile, TcpProxy, free_port, wait_for
@@ -37,10 +37,8 @@ def test_readyz_with_database_and_local_cache(sqlite_config: dict[str, Any]) -> 
 
 @pytest.fixture
 def default_limit() -> Iterator[str]:
-    """A tight default rate limit, taken off the shared limiter again afterwards."""
+    """A tight default rate limit (each app has its own limiter: nothing to take off)."""
     yield "2 per day"
-    # flask-limiter keeps default limits on the (module-level) limiter across apps.
-    limiter.limit_manager.set_default_limits([])
 
 
 def test_health_checks_are_never_throttled(

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 
 import pytest
-from flask import Response, request
 
 from blogsite import create_app
-from blogsite.throttling import budget_status, scoped_throttle
+from blogsite.throttling import anon_throttle, app_throttles, budget_status, scoped_throttle
 
 from .throttle_support import RATES, delete_prefix, get, prefixed_keys
 
@@ -24,6 +24,10 @@ def app_config(app_config, redis_url):
     app_config |= {"REDIS_URL": redis_url, "THROTTLE_RATES": dict(RATES)}
     yield app_config
     delete_prefix(redis_url, app_config["THROTTLE_KEY_PREFIX"])
+
+
+def current_limiter_of(app):
+    return app_throttles(app).limiter
 
 
 def statuses(client, url, count, **kwargs):
@@ -110,15 +114,36 @@ def test_scope_is_one_budget_for_every_view_in_it(app, client):
     assert get(client, SCOPED, ip="203.0.113.50").status_code == 200
 
 
-def test_a_page_answered_before_the_view_still_counts(app, client):
-    # Like the page cache: a before_request hook registered after the limiter answers early.
-    @app.before_request
-    def cached_copy() -> Response | None:
-        return Response("cached copy") if request.endpoint == "blog.blogs_anon_view" else None
+def test_a_page_answered_beneath_the_throttle_still_counts(app, client):
+    # Like @cached_page: a wrapper beneath the throttle answers without running the view.
+    def answer_early(view):
+        @functools.wraps(view)
+        def early(*args, **kwargs):
+            return "cached copy"
 
-    responses = [get(client, ANON) for _ in range(4)]
+        return early
+
+    @anon_throttle
+    @answer_early
+    def early_view() -> str:
+        return "the view"
+
+    app.add_url_rule("/test/early/", "early", early_view)
+    responses = [get(client, "/test/early/") for _ in range(4)]
     assert [r.get_data(as_text=True) for r in responses[:3]] == ["cached copy"] * 3
     assert responses[3].status_code == 429
+
+
+def test_every_app_has_a_limiter_of_its_own(app_config, client):
+    # The old module-level limiter kept its first app's storage; each app now has its own.
+    statuses(client, ANON, 3)
+    prefix = app_config["THROTTLE_KEY_PREFIX"] + "-other"
+    rates = {**RATES, "anon": "1/minute"}
+    other = create_app({**app_config, "THROTTLE_RATES": rates, "THROTTLE_KEY_PREFIX": prefix})
+    other_client = other.test_client()
+    assert statuses(other_client, ANON, 2) == [200, 429]
+    assert get(client, ANON).status_code == 429
+    assert current_limiter_of(other) is not current_limiter_of(client.application)
 
 
 def test_throttled_page_says_when_to_retry(client):

@@ -5,13 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import has_request_context
-from flask_login import current_user
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Model, db
 from ..models import Timestamp, User
+from ..users import current_account
 
 CREATED = "created"
 CHANGED = "changed"
@@ -80,7 +79,7 @@ def record(obj: Any, action: str, fields: list[str] | None = None) -> AuditEntry
     """Add an entry for ``obj`` to the session, to commit with the change itself."""
     if obj.id is None:
         db.session.flush()  # a new object needs its id first
-    user = current_user._get_current_object() if has_request_context() else None
+    user = current_account()
     entry = AuditEntry(
         user_id=user.id if user is not None and user.is_authenticated else None,
         actor=actor_name(user),

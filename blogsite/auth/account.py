@@ -12,6 +12,7 @@ from ..domain.validation import normalize_phone
 from ..extensions import csrf, db
 from ..models import User
 from ..throttling import registration_limits
+from ..users import signed_in_account
 from . import bp
 from .devices import devices
 from .forms import PasswordChangeForm, ProfileForm, RegisterForm
@@ -70,7 +71,7 @@ def save_profile(user: User, form: ProfileForm) -> bool:
 @login_required
 @csrf.exempt  # both forms run the CSRF check themselves and explain a failure
 def account() -> str | Response:
-    user: User = current_user._get_current_object()
+    user: User = signed_in_account()
     posted = request.form if request.method == "POST" else {}
     saving_profile = "profile-save_profile" in posted
     # The stored values fill the profile form unless it is the one being sent.

@@ -175,6 +175,5 @@ def prune_sessions_command() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Check the session row early: register before ``csrf.init_app``."""
-    app.before_request(forget_ended_session)
+    """Add ``flask prune-sessions`` (the pipeline registers ``forget_ended_session``)."""
     app.cli.add_command(prune_sessions_command)

@@ -22,6 +22,7 @@ from ..extensions import csrf, db, login_manager
 from ..models import User, utcnow
 from ..normalize import normalize_phone
 from ..throttling import forgive_attempts, login_limits, reserve_attempt
+from ..users import note_account
 from . import bp, sessions
 from .forms import LoginForm
 
@@ -41,7 +42,8 @@ def load_user(user_id: str) -> User | None:
         return None
     user = sessions.load(int(user_id), session.get(sessions.SESSION_KEY))
     if user is None or not user.is_active:
-        return None
+        user = None
+    note_account(user)  # what Flask-Login will hold: hooks read it without a query
     return user
 
 

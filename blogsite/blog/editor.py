@@ -15,6 +15,7 @@ from ..domain.authors import profile_of
 from ..extensions import csrf, db
 from ..markup import render_markdown
 from ..models import STATUS_PUBLISHED, Blog
+from ..users import signed_in_account
 from . import bp
 from .forms import BlogForm, DeleteForm
 
@@ -87,7 +88,7 @@ def saved_message(blog: Blog, created: bool) -> str:
 def new() -> str | Response:
     form = BlogForm()
     if form.validate_on_submit() and not form.preview.data:
-        blog = Blog(author=profile_of(current_user._get_current_object()))
+        blog = Blog(author=profile_of(signed_in_account()))
         if save(blog, form):
             flash(saved_message(blog, created=True), "success")
             return redirect(url_for("blog.detail", slug=blog.slug))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, make_response, render_template, request
 
+from ..caching import cached_page
 from ..logs import log_event
 from ..throttling import anon_throttle, describe_rate, scoped_throttle, user_throttle
 from . import bp, queries
@@ -27,6 +28,7 @@ def author_id_arg() -> int:
 
 
 @bp.get("/blog/blogs_auto_invalidation/")
+@cached_page
 def blogs_auto_invalidation() -> str:
     """List an author's blogs from ``get_all_blogs``, cached and invalidated on every write."""
     author_id = author_id_arg()

@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Response, abort, current_app, render_template, url_for
 
+from ..caching import cached_page
 from ..site_url import absolute_url
 from . import bp, queries
 
@@ -41,6 +42,7 @@ def xml(template: str, **context: Any) -> Response:
 
 
 @bp.get("/sitemap.xml")
+@cached_page
 def sitemap() -> Response:
     """The sitemap, or for a site over ``SITEMAP_MAX_URLS`` URLs an index of its parts."""
     entries = queries.sitemap_entries()
@@ -56,6 +58,7 @@ def sitemap() -> Response:
 
 
 @bp.get("/sitemap-<int:part>.xml")
+@cached_page
 def sitemap_part(part: int) -> Response:
     """One part of a large site's sitemap (a small site has only ``/sitemap.xml``)."""
     if part > MAX_PART:

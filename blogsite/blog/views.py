@@ -7,6 +7,7 @@ from typing import Any
 from flask import Response, abort, current_app, render_template, request
 from flask_login import current_user
 
+from ..caching import cached_page
 from . import bp, queries
 
 MAX_PAGE = 100_000  # beyond any real archive; bigger numbers are a 404, not a huge OFFSET
@@ -45,6 +46,7 @@ def can_see_drafts_of(author_user_id: int | None) -> bool:
 
 
 @bp.get("/")
+@cached_page
 def index() -> str:
     listing = queries.home_page(page_arg(), per_page())
     check_page_exists(listing)
@@ -52,6 +54,7 @@ def index() -> str:
 
 
 @bp.get("/blog/<slug>/")
+@cached_page
 def detail(slug: str) -> str:
     blog = queries.blog_detail(slug) if len(slug) <= 120 else None
     if blog is None:
@@ -62,6 +65,7 @@ def detail(slug: str) -> str:
 
 
 @bp.get("/author/<int:author_id>/")
+@cached_page
 def author(author_id: int) -> str:
     info = queries.author_info(author_id) if author_id <= MAX_ID else None
     if info is None:
@@ -73,6 +77,7 @@ def author(author_id: int) -> str:
 
 
 @bp.get("/tag/<slug>/")
+@cached_page
 def tag(slug: str) -> str:
     info = queries.tag_info(slug) if len(slug) <= 60 else None
     if info is None:
@@ -83,6 +88,7 @@ def tag(slug: str) -> str:
 
 
 @bp.get("/feed.xml")
+@cached_page
 def feed() -> Response:
     entries = queries.feed_entries(int(current_app.config["FEED_SIZE"]))
     updated = max((entry["updated_at"] for entry in entries), default=None)

@@ -19,12 +19,14 @@ from . import backend, invalidation, pages
 from .breaker import BACKEND_ERRORS
 from .commands import cache_cli
 from .generations import ALL, EXTENSION, CacheState, cached, current_state, never_cached
+from .pages import cached_page
 from .store import LocalStore
 
 __all__ = [
     "cache_health",
     "cache_status",
     "cached",
+    "cached_page",
     "init_app",
     "invalidate_all",
     "invalidate_author",

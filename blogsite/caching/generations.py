@@ -139,13 +139,13 @@ def current_state() -> CacheState | None:
 def record_deps(deps: Iterable[str]) -> None:
     """Note what the current request's page was built from (the page cache checks it)."""
     if has_request_context():
-        g.setdefault("_cache_deps", set()).update(deps)
+        g.setdefault("cache_deps", set()).update(deps)
 
 
 def mark_private() -> None:
     """Mark the current request's page as never cacheable (it read something personal)."""
     if has_request_context():
-        g._cache_private = True
+        g.page_private = True
 
 
 def cached(deps: Callable[..., Iterable[str]]) -> Callable[[Callable[..., T]], Any]:

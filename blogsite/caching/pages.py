@@ -1,13 +1,15 @@
 """Whole-page cache for anonymous GET/HEAD of the public pages.
 
-Flow: every app-wide before_request runs first (flask-limiter's included); ``serve``
-answers a hit from Redis with one round trip; otherwise the view runs and ``store`` (on Flask's
-``request_finished``, so it sees the final headers, session cookie included) keeps the
-page if nothing personal can be in it.
+Flow: ``@cached_page`` wraps a view beneath its throttles (so a hit still counts against
+them) and after every ``before_request`` hook; it answers a hit from Redis with one round
+trip; otherwise the view runs and ``store`` (an ``after_request`` hook that the pipeline
+runs after every other one but the access log) keeps the page if nothing personal can be
+in it. ``g.cache_outcome`` says HIT, MISS or BYPASS for the access log.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import threading
@@ -15,12 +17,11 @@ from collections.abc import Callable
 from typing import Any
 
 from cachetools import LRUCache
-from flask import Flask, current_app, g, request, request_finished, session
-from flask_limiter.util import get_qualified_name
+from flask import Flask, current_app, g, request, session
 from werkzeug.wrappers import Response
 
-from ..extensions import limiter
 from ..site_url import origin_key, uses_request_host
+from ..users import loaded_account
 from .generations import ALL, EXTENSION, CacheState, is_current
 
 Deps = Callable[[dict[str, Any], dict[str, str]], list[str]]
@@ -118,17 +119,19 @@ def is_anonymous_request() -> bool:
     return session.get("_user_id") is None and "_flashes" not in session
 
 
-def check_route_limits() -> None:
-    """Apply the view's ``@limiter.limit`` limits, which flask-limiter checks in the view."""
-    view = current_app.view_functions.get(request.endpoint or "")
-    # flask-limiter marks its wrapper with a weak proxy of the limiter: compare with ==.
-    if view is not None and getattr(view, "__wrapper-limiter-instance", None) == limiter:
-        # The same call flask-limiter's view wrapper makes; a hit skips that wrapper.
-        limiter._check_request_limit(callable_name=get_qualified_name(view), in_middleware=False)
+def cached_page(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Answer the view from the page cache when it can; put it beneath any throttle."""
+
+    @functools.wraps(view)
+    def page_cached_view(*args: Any, **kwargs: Any) -> Any:
+        hit = serve()
+        return hit if hit is not None else view(*args, **kwargs)
+
+    return page_cached_view
 
 
 def serve() -> Response | None:
-    """Answer an anonymous GET/HEAD of a cacheable page from the cache (before_request)."""
+    """Answer an anonymous GET/HEAD of a cacheable page from the cache (or note the miss)."""
     state: CacheState | None = current_app.extensions.get(EXTENSION)
     if state is None or request.method not in ("GET", "HEAD"):
         return None
@@ -136,7 +139,7 @@ def serve() -> Response | None:
     if found is None:
         return None
     if not is_anonymous_request():
-        g._page_cache = {"private": True}
+        g.page_cache = {"private": True}
         return None
     key, deps, canonical = found
     memory: PageMemory = current_app.extensions[MEMORY]
@@ -145,7 +148,7 @@ def serve() -> Response | None:
     if got is not None and local is not None and local[0] != got[0]:
         got = state.read(deps, key)  # our copy is outdated; another worker may have a newer one
         local = None
-    g._page_cache = {
+    g.page_cache = {
         "key": key,
         "deps": deps,
         "gens": None if got is None else got[0],  # None: cache down, store nothing
@@ -165,8 +168,8 @@ def serve() -> Response | None:
         state.count(False, "page")
         return None
     state.count(True, "page")
-    g._page_cache["hit"] = True
-    check_route_limits()
+    g.page_cache["hit"] = True
+    g.cache_outcome = "HIT"
     _, etag, body, content_type = page
     return finish(Response(body, status=200, content_type=content_type), etag, "HIT")
 
@@ -183,7 +186,6 @@ def finish(response: Response, etag: str, status: str) -> Response:
 
 def is_public(response: Response, ticket: dict[str, Any]) -> bool:
     """Return whether nothing in ``response`` can belong to one visitor."""
-    user = g.get("_login_user")
     return not (
         response.status_code != 200
         or response.is_streamed
@@ -191,30 +193,29 @@ def is_public(response: Response, ticket: dict[str, Any]) -> bool:
         or "Set-Cookie" in response.headers
         or session.modified
         or not ticket["empty_session"]  # a session (even without a user) may feed the page
-        or (user is not None and user.is_authenticated)
-        or g.get("_cache_private")
+        or loaded_account() is not None
+        or g.get("page_private")
     )
 
 
-def store(sender: Flask, response: Response, **extra: Any) -> None:
-    """Keep the finished page if it is the same for every anonymous visitor."""
-    ticket = g.get("_page_cache")
-    state: CacheState | None = sender.extensions.get(EXTENSION)
-    if ticket is None or state is None:
-        return
-    if ticket.get("private"):
-        # This visitor's copy of a public page: no cache, shared or the browser's, keeps it.
-        response.headers.setdefault("Cache-Control", "no-store")
-        return
-    if ticket["hit"]:
-        return
+def store(response: Response) -> Response:
+    """Keep the finished page if it is the same for every anonymous visitor (after_request)."""
+    ticket = g.get("page_cache")
+    state: CacheState | None = current_app.extensions.get(EXTENSION)
+    if ticket is None or state is None or ticket.get("private") or ticket["hit"]:
+        if ticket is not None and ticket.get("private"):
+            # This visitor's copy of a public page: no cache, shared or the browser's, keeps it.
+            response.headers.setdefault("Cache-Control", "no-store")
+        g.setdefault("cache_outcome", "BYPASS")
+        return response
+    g.cache_outcome = "MISS"
     response.headers["X-Cache"] = "MISS"
     if not is_public(response, ticket):
-        return
+        return response
     body = response.get_data()
     etag = hashlib.blake2b(body, digest_size=16).hexdigest()
     if ticket["gens"] is not None and ticket["canonical"]:
-        used = g.get("_cache_deps", set())
+        used = g.get("cache_deps", set())
         if uses_request_host() and not host_keyed():
             # URLs from this request's Host under a key every host shares: mark it in
             # ABSOLUTE_URL_PAGES, never serve it to others.
@@ -222,20 +223,17 @@ def store(sender: Flask, response: Response, **extra: Any) -> None:
         elif used <= set(ticket["deps"]):
             content_type = response.headers.get("Content-Type", "text/html; charset=utf-8")
             state.write(ticket["key"], ticket["gens"], (etag, body, content_type), None)
-            sender.extensions[MEMORY].put(ticket["key"], (ticket["gens"], etag, body, content_type))
+            current_app.extensions[MEMORY].put(
+                ticket["key"], (ticket["gens"], etag, body, content_type)
+            )
         else:
             # A view read data its key does not cover: a bug to fix in PAGES, never stale.
             logger.error("Not caching %s: it read %s", request.endpoint, sorted(used))
-    finish(response, etag, "MISS")
+    return finish(response, etag, "MISS")
 
 
 def init_app(app: Flask) -> None:
-    """Serve hits before the views and store pages after them."""
+    """Keep a per-process copy of hot pages; the pipeline registers ``store``."""
     app.extensions[MEMORY] = PageMemory(
         int(app.config["CACHE_PAGE_MEMORY_BYTES"]), int(app.config["CACHE_PAGE_MEMORY_ITEM_BYTES"])
     )
-    # Registered per blueprint: blueprint hooks run after every app-wide before_request
-    # (flask-limiter's, logging's, host checks), whatever order the extensions bind in.
-    for scope in {endpoint.rpartition(".")[0] or None for endpoint in PAGES}:
-        app.before_request_funcs.setdefault(scope, []).append(serve)
-    request_finished.connect(store, app)

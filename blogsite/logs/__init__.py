@@ -20,11 +20,15 @@ from .events import log_event
 from .sentry import init_sentry
 
 __all__ = [
+    "bind_request",
+    "connect_login_signals",
     "current_txid",
     "current_uid",
+    "finish_request",
     "init_app",
     "log_event",
     "logging_dict_config",
+    "unbind_request",
 ]
 
 
@@ -34,7 +38,7 @@ def request_id_context() -> dict[str, Any]:
 
 
 def init_app(app: Flask) -> None:
-    """Configure logging, bind every request to its ids, and add health and metrics."""
+    """Configure logging, Sentry, health and metrics (the pipeline registers the hooks)."""
     from .. import health, metrics  # after our own imports: both use the extensions
 
     config = app.config
@@ -44,12 +48,7 @@ def init_app(app: Flask) -> None:
     # Our root handlers carry every record; Flask's own handler would print it twice.
     app.logger.removeHandler(default_handler)
 
-    connect_login_signals()
-    # Registered first: this before_request runs before the limiter and the page cache,
-    # and this after_request runs last, when X-Cache and the status are final.
-    app.before_request(bind_request)
-    app.after_request(finish_request)
-    app.teardown_request(unbind_request)
+    # bind_request, finish_request and unbind_request are registered by blogsite.pipeline.
     app.context_processor(request_id_context)
     init_sentry(app)
     health.init_app(app)

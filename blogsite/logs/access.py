@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from typing import Any
 
 from flask import g, request
 from werkzeug.wrappers import Response
@@ -21,13 +22,25 @@ def query_keys() -> list[str]:
     return sorted({key[:40] for key in request.args})[:MAX_QUERY_KEYS]
 
 
+def throttle_outcome(response: Response) -> dict[str, Any]:
+    """Return what the throttles did: refused by which scope, or the budget left."""
+    # g.throttled_by: throttling.responses (a 429); g.throttle_scopes: throttling.rules.
+    remaining = response.headers.get("X-RateLimit-Remaining", "")
+    scopes = g.get("throttle_scopes", ())
+    return {
+        "throttled": "throttled_by" in g,
+        "throttle": g.get("throttled_by") or (",".join(scopes) if scopes else None),
+        "rate_remaining": int(remaining) if remaining.isdigit() else None,
+    }
+
+
 def finish_request(response: Response) -> Response:
     """Echo the request id, count the request and write its access record."""
     try:
         txid = current_txid()
         if txid:
             response.headers[REQUEST_ID_HEADER] = txid
-        started = g.get("_log_started")
+        started = g.get("log_started")
         duration = time.perf_counter() - started if started is not None else 0.0
         settle_uid()
         status = response.status_code
@@ -47,8 +60,9 @@ def finish_request(response: Response) -> Response:
                 "query": query_keys(),
                 "status": status,
                 "duration_ms": round(duration * 1000, 2),
-                "cache": response.headers.get("X-Cache"),
-                "throttled": status == 429,
+                # Final: the page cache's after_request hook ran just before this one.
+                "cache": g.get("cache_outcome", "BYPASS"),
+                **throttle_outcome(response),
                 "bytes": response.content_length,
             },
         )

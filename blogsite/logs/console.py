@@ -66,7 +66,7 @@ class ConsoleFormatter(logging.Formatter):
         if duration is not None:
             details.append(f"{duration}ms")
         cache = getattr(record, "cache", None)
-        if cache:
+        if cache and cache != "BYPASS":  # most requests never touch the page cache
             details.append(str(cache))
         data = getattr(record, "data", None)
         if data is not None:

@@ -13,6 +13,8 @@ from typing import Any
 from flask import Flask, g, has_request_context, request, session
 from flask_login import user_loaded_from_cookie, user_logged_in, user_logged_out
 
+from ..users import account_known, loaded_account
+
 # contextvars, not thread-locals: right under threads, greenlets and asyncio alike.
 _txid: ContextVar[str | None] = ContextVar("blogsite_txid", default=None)
 _uid: ContextVar[int | None] = ContextVar("blogsite_uid", default=None)
@@ -40,10 +42,9 @@ def request_id_from(header: str | None) -> str:
 
 
 def _session_uid() -> int | None:
-    # Read flask-login's key without marking the session accessed: logging must not
-    # add "Vary: Cookie" to every response. The cookie is signed, so the id is genuine.
-    data = session._get_current_object()  # type: ignore[attr-defined]
-    raw = dict.get(data, "_user_id") if isinstance(data, dict) else None
+    # The cookie is signed, so the id is genuine; the user is loaded (a query) only if a
+    # hook or the view asks for it, and settle_uid() follows that.
+    raw = session.get("_user_id")
     return int(raw) if isinstance(raw, str) and raw.isdigit() else None
 
 
@@ -55,21 +56,21 @@ def set_uid(uid: int | None) -> None:
 def bind_request() -> None:
     """Give the request its txid and uid, and note when it started."""
     txid = request_id_from(request.headers.get(REQUEST_ID_HEADER))
-    g._log_bound = (_txid.set(txid), _uid.set(_session_uid()))
-    g._log_started = time.perf_counter()
+    g.log_tokens = (_txid.set(txid), _uid.set(_session_uid()))
+    g.log_started = time.perf_counter()
 
 
 def settle_uid() -> int | None:
-    """Return the final uid, trusting flask-login's user when a view loaded it."""
-    user = g.get("_login_user")
-    if user is not None:
-        set_uid(user.id if user.is_authenticated else None)
+    """Return the final uid, trusting flask-login's user when the request loaded it."""
+    if account_known():
+        user = loaded_account()
+        set_uid(user.id if user is not None else None)
     return current_uid()
 
 
 def unbind_request(error: BaseException | None = None) -> None:
     """Forget the request's ids so that later records in this thread do not carry them."""
-    bound: tuple[Token[Any], Token[Any]] | None = g.pop("_log_bound", None)
+    bound: tuple[Token[Any], Token[Any]] | None = g.pop("log_tokens", None)
     if bound is None:
         return
     try:

@@ -57,5 +57,4 @@ def init_sentry(app: Flask) -> bool:
             release=app.config.get("SENTRY_RELEASE"),
             traces_sample_rate=app.config.get("SENTRY_TRACES_SAMPLE_RATE"),
         )
-    app.before_request(tag_request)
-    return True
+    return True  # blogsite.pipeline registers tag_request

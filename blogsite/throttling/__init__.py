@@ -6,15 +6,12 @@ Redis (plain, Sentinel or Cluster) under their own key prefix, or in memory with
 
 from __future__ import annotations
 
-import time
-
 from flask import Flask
 from flask_limiter import RateLimitExceeded
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisClusterException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ..extensions import limiter
 from .attempts import (
     forgive_attempts,
     forgive_password_checks,
@@ -23,11 +20,11 @@ from .attempts import (
 )
 from .budget import ThrottleStorageError, budget_status, reset_budget
 from .cli import throttle_cli
+from .limiter import app_throttles, current_limiter
 from .responses import fix_retry_after, handle_rate_limited
 from .rules import (
     THROTTLES,
     anon_throttle,
-    application_limits,
     login_limits,
     registration_limits,
     scoped_throttle,
@@ -40,8 +37,12 @@ __all__ = [
     "THROTTLES",
     "ThrottleStorageError",
     "anon_throttle",
+    "app_throttles",
+    "bind_limiter",
     "budget_status",
+    "current_limiter",
     "describe_rate",
+    "fix_retry_after",
     "forgive_attempts",
     "forgive_password_checks",
     "init_app",
@@ -63,20 +64,8 @@ def trust_proxies(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
 
-def _forget_previous_app() -> None:
-    # The limiter is one module-level instance, bound again by every app this process
-    # creates (the tests create hundreds). flask-limiter keeps these from its first
-    # init_app, so clear them to let each app's own configuration apply.
-    limiter.enabled = True
-    limiter._strategy = None
-    limiter._storage_options = {}
-    limiter._storage_dead = False
-    limiter._Limiter__check_backend_count = 0  # type: ignore[attr-defined]
-    limiter._Limiter__last_check_backend = time.time()  # type: ignore[attr-defined]
-
-
 def init_app(app: Flask) -> None:
-    """Read the throttle settings, trust proxies if told to, and bind flask-limiter."""
+    """Read the throttle settings, trust proxies if told to, and add the 429 page and CLI."""
     uri, options = storage_settings(app)
     app.config["RATELIMIT_STORAGE_URI"] = uri
     app.config["RATELIMIT_STORAGE_OPTIONS"] = options
@@ -86,11 +75,16 @@ def init_app(app: Flask) -> None:
     # An error while counting must never turn a page into a 500.
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     trust_proxies(app)
-    app.after_request(fix_retry_after)  # before the limiter's hook, so it runs after it
-    _forget_previous_app()
-    limiter.limit_manager.set_application_limits(application_limits())
+    app_throttles(app)  # created now, so blueprints can be exempted before the binding
+    app.register_error_handler(RateLimitExceeded, handle_rate_limited)
+    app.cli.add_command(throttle_cli)
+
+
+def bind_limiter(app: Flask) -> None:
+    """Bind this app's limiter: it adds its own before, after and teardown request hooks."""
+    state = app_throttles(app)
     try:
-        limiter.init_app(app)
+        state.limiter.init_app(app)
     except (RedisClusterException, RedisConnectionError) as error:
         # A cluster client connects at creation; a cluster that is down must not stop the
         # site from starting. Count per process until the next start, and say so loudly.
@@ -99,13 +93,11 @@ def init_app(app: Flask) -> None:
             "until the app restarts.",
             type(error).__name__,
         )
-        uri = app.config["RATELIMIT_STORAGE_URI"] = "memory://"
+        app.config["RATELIMIT_STORAGE_URI"] = "memory://"
         app.config["RATELIMIT_STORAGE_OPTIONS"] = {}
-        _forget_previous_app()
-        limiter.init_app(app)
-    app.register_error_handler(RateLimitExceeded, handle_rate_limited)
-    app.cli.add_command(throttle_cli)
-    if uri == "memory://" and not (app.debug or app.testing):
+        state.limiter = state.new_limiter()
+        state.limiter.init_app(app)
+    if app.config["RATELIMIT_STORAGE_URI"] == "memory://" and not (app.debug or app.testing):
         app.logger.warning(
             "Throttling counts in memory: each worker process has its own budgets. "
             "Set REDIS_URL to share them."

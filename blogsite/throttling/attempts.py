@@ -16,13 +16,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from flask_limiter import ApplicationLimit, RateLimitExceeded
+from flask_limiter import Limit, RateLimitExceeded
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter, RateLimiter
 
-from ..extensions import limiter
 from ..normalize import normalize_phone
 from .keys import phone_key
+from .limiter import current_limiter
 from .rules import THROTTLES
 
 # Counts here when the limiter's storage fails in the middle of a request, so that a
@@ -53,10 +53,10 @@ def _budgets(names: tuple[str, ...], phone: str | None = None) -> list[tuple[Any
             key = throttle.key()
         if not key or not rates.get(name):
             continue
-        definition = ApplicationLimit(
-            rates[name], key_function=lambda key=key: key, scope=name,
+        definition = Limit(
+            rates[name], key_function=lambda key=key: key, scope=name, shared=True,
             error_message=throttle.message,
-        ).bind(limiter)  # fmt: skip
+        )  # fmt: skip
         budgets += [(limit, key, name) for limit in definition]
     return sorted(budgets, key=lambda budget: budget[0].limit)
 
@@ -73,7 +73,7 @@ def _take(strategy: RateLimiter, budgets: list[tuple[Any, str, str]], *prefix: s
 
 def _reserve(budgets: list[tuple[Any, str, str]]) -> None:
     try:
-        _take(limiter.limiter, budgets)
+        _take(current_limiter().limiter, budgets)
     except RateLimitExceeded:
         raise
     except Exception as error:  # the storage failed: count in this process instead
@@ -87,7 +87,7 @@ def _reserve(budgets: list[tuple[Any, str, str]]) -> None:
 def _forgive(budgets: list[tuple[Any, str, str]]) -> None:
     for limit, key, scope in budgets:
         try:
-            limiter.limiter.clear(limit.limit, key, scope)
+            current_limiter().limiter.clear(limit.limit, key, scope)
         except Exception:  # a budget left in place only delays the owner's next check
             current_app.logger.warning("Could not clear a %s budget after a success.", scope)
 

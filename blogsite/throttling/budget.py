@@ -13,10 +13,11 @@ from limits.errors import StorageError
 from limits.storage import MemoryStorage, Storage
 from redis.exceptions import RedisError
 
-from ..extensions import db, limiter
+from ..extensions import db
 from ..models import User
 from ..normalize import normalize_phone
 from .keys import normalize_address, phone_key, user_key
+from .limiter import current_limiter
 from .rules import THROTTLES
 from .settings import describe_item
 
@@ -67,7 +68,9 @@ def _rows(client: str) -> list[dict[str, Any]]:
         if _kind(client) not in throttle.keyed_on or not rates.get(throttle.name):
             continue
         for item in parse_many(rates[throttle.name]):
-            reset_at, remaining = limiter.limiter.get_window_stats(item, client, throttle.name)
+            reset_at, remaining = current_limiter().limiter.get_window_stats(
+                item, client, throttle.name
+            )
             used = item.amount - remaining
             rows.append({
                 "throttle": throttle.name,
@@ -125,7 +128,7 @@ def budget_status(
     clients = client_keys(ip, user_id, phone)
 
     def status() -> list[dict[str, Any]]:
-        chosen = clients or tracked_clients(limiter.limiter.storage)
+        chosen = clients or tracked_clients(current_limiter().limiter.storage)
         return [row for client in chosen for row in _rows(client)]
 
     return [{k: v for k, v in row.items() if k != "item"} for row in _storage_call(status)]
@@ -143,10 +146,10 @@ def reset_budget(
 
     def reset() -> int:
         if not clients:
-            return _reset_all(limiter.limiter.storage)
+            return _reset_all(current_limiter().limiter.storage)
         used = [row for client in clients for row in _rows(client) if row["used"]]
         for row in used:
-            limiter.limiter.clear(row["item"], row["client"], row["throttle"])
+            current_limiter().limiter.clear(row["item"], row["client"], row["throttle"])
         return len(used)
 
     return int(_storage_call(reset))

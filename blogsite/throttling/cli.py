@@ -8,8 +8,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from ..extensions import limiter
 from .budget import ThrottleStorageError, budget_status, reset_budget, seconds_until
+from .limiter import current_limiter
 from .responses import humanize_seconds
 from .settings import describe_rate
 
@@ -34,7 +34,7 @@ def _one_client(ip: str | None, user_id: int | None, phone: str | None) -> None:
 
 
 def _describe_storage() -> str:
-    storage = type(limiter.limiter.storage).__name__
+    storage = type(current_limiter().limiter.storage).__name__
     strategy = current_app.config["RATELIMIT_STRATEGY"]
     return f"{storage} ({strategy}), key prefix {current_app.config['THROTTLE_KEY_PREFIX']!r}"
 

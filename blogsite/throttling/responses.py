@@ -10,8 +10,8 @@ from flask_limiter import RateLimitExceeded
 from werkzeug.wrappers import Response
 
 from ..errors import render_error
-from ..extensions import limiter
 from ..metrics import record_throttled
+from .limiter import current_limiter
 from .settings import describe_item
 
 
@@ -23,7 +23,9 @@ def retry_after_seconds(error: RateLimitExceeded) -> int:
     scope = error.limit.scope
     try:
         key = error.limit.key_func()
-        reset_at = limiter.limiter.get_window_stats(error.limit.limit, key, scope).reset_time
+        reset_at = (
+            current_limiter().limiter.get_window_stats(error.limit.limit, key, scope).reset_time
+        )
     except Exception:  # storage gone between the check and now: the window is the bound
         reset_at = time.time() + window
     return min(window, max(1, math.ceil(reset_at - time.time())))
@@ -41,9 +43,11 @@ def humanize_seconds(seconds: int) -> str:
 
 def handle_rate_limited(error: RateLimitExceeded) -> Response:
     """Render the 429 page or JSON with the wait, and remember it for Retry-After."""
-    # Every throttle is an application limit whose scope is its name ("anon", "login"...).
+    # Every throttle is a shared limit whose scope is its name ("anon", "login"...).
     scope = error.limit.scope
-    record_throttled(scope if isinstance(scope, str) and scope else "other")
+    scope = scope if isinstance(scope, str) and scope else "other"
+    record_throttled(scope)
+    g.throttled_by = scope  # for the access log
     seconds = retry_after_seconds(error)
     g.throttle_retry_after = seconds
     body, status = render_error(

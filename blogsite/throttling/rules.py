@@ -1,25 +1,24 @@
-"""The throttles, the decorators that put views under them, and their flask-limiter limits.
+"""The throttles, and the decorator that puts views under them with flask-limiter's public API.
 
-Every throttle is a flask-limiter *application* limit with a shared scope (its name), not a
-``@limiter.limit`` route decorator: flask-limiter 4 checks decorated limits inside the view
-wrapper, after every ``before_request`` hook, so the page cache would answer first and a
-cached page would not count. Application limits are checked in the limiter's own
-``before_request``, which runs before the page cache. A limit whose view is not marked
-returns no rate, so it costs nothing on other pages.
+Every throttle is a ``Limiter.shared_limit`` whose scope is its name, applied by
+``throttled`` on this app's own limiter (``limiter.app_throttles``) the first time the view
+runs. flask-limiter checks decorated limits in the view wrapper, after every
+``before_request`` hook; the page cache (``caching.pages.cached_page``) wraps the view
+*beneath* the throttles, so a page answered from the cache still counts.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
-from flask import current_app, request
-from flask_limiter import ApplicationLimit
+from flask import current_app, g
+from flask_limiter import Limiter
 from werkzeug.wrappers import Response
 
-from ..extensions import limiter
 from .keys import (
     address_key,
     current_user_id,
@@ -27,6 +26,7 @@ from .keys import (
     submitted_phone_key,
     user_or_address_key,
 )
+from .limiter import app_throttles
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -68,17 +68,50 @@ THROTTLES: dict[str, Throttle] = {
 
 
 def throttled(*names: str) -> Callable[[F], F]:
-    """Put a view under the named throttles (checked before the page cache answers)."""
+    """Put a view under the named throttles; stack a ``cached_page`` beneath, never above."""
     unknown = [name for name in names if name not in THROTTLES]
     if unknown:
         raise ValueError(f"unknown throttles {unknown}; known ones: {', '.join(THROTTLES)}")
 
     def mark(view: F) -> F:
-        # An attribute, not a registry: functools.wraps copies it through other decorators.
-        view.throttles = (*getattr(view, "throttles", ()), *names)  # type: ignore[attr-defined]
-        return view
+        # Throttles stacked directly merge into one wrapper: one check, one hit per budget.
+        inner = view.unthrottled if getattr(view, "throttle_wrapper", None) is view else view
+        scopes = (*getattr(view, "throttles", ()), *names)
+
+        @functools.wraps(inner)
+        def throttled_view(*args: Any, **kwargs: Any) -> Any:
+            g.throttle_scopes = scopes  # for the access log
+            state = app_throttles()
+            return state.view(inner, scopes, partial(limit_view, state.limiter, scopes))(
+                *args, **kwargs
+            )
+
+        throttled_view.throttles = scopes  # type: ignore[attr-defined]
+        throttled_view.unthrottled = inner  # type: ignore[attr-defined]
+        throttled_view.throttle_wrapper = throttled_view  # type: ignore[attr-defined]
+        return throttled_view  # type: ignore[return-value]
 
     return mark
+
+
+def limit_view(limiter: Limiter, names: tuple[str, ...], view: Callable[..., Any]) -> Any:
+    """Wrap ``view`` in one flask-limiter shared limit per throttle."""
+    # flask-limiter keys decorated limits by the view's qualified name, and only the
+    # innermost of its wrappers checks them: every throttle is checked once, together.
+    for name in names:
+        throttle = THROTTLES[name]
+        view = limiter.shared_limit(
+            partial(_rate, throttle),
+            scope=throttle.name,
+            key_func=throttle.key,
+            methods=list(throttle.methods) if throttle.methods else None,
+            error_message=throttle.message,
+            exempt_when=partial(_exempt, throttle),
+            # The limits configured as RATELIMIT_DEFAULT still apply as well.
+            override_defaults=False,
+            deduct_when=_counted_by_the_view if throttle.reserved else None,
+        )(view)
+    return view
 
 
 anon_throttle = throttled("anon")
@@ -96,15 +129,8 @@ def _counted_by_the_view(response: Response) -> bool:
     return False  # reserve_attempt() took the hit before the password was checked
 
 
-def _view_throttles() -> tuple[str, ...]:
-    view = current_app.view_functions.get(request.endpoint or "")
-    return getattr(view, "throttles", ())
-
-
 def _rate(throttle: Throttle) -> str:
-    """Return the throttle's configured rate for this request, or "" when it does not apply."""
-    if throttle.name not in _view_throttles():
-        return ""
+    """Return the throttle's configured rate, or "" when it is switched off."""
     return current_app.config["THROTTLE_RATES"].get(throttle.name) or ""
 
 
@@ -112,19 +138,3 @@ def _exempt(throttle: Throttle) -> bool:
     if throttle.anonymous_only and current_user_id() is not None:
         return True
     return not throttle.key()  # e.g. no valid phone number posted: nothing to count
-
-
-def application_limits() -> list[ApplicationLimit]:
-    """Return one flask-limiter application limit per throttle, bound to the limiter."""
-    return [
-        ApplicationLimit(
-            limit_provider=partial(_rate, throttle),
-            key_function=throttle.key,
-            scope=throttle.name,
-            methods=throttle.methods,
-            exempt_when=partial(_exempt, throttle),
-            deduct_when=_counted_by_the_view if throttle.reserved else None,
-            error_message=throttle.message,
-        ).bind(limiter)
-        for throttle in THROTTLES.values()
-    ]
