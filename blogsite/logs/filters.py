@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
+import weakref
+from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter as BaseJsonFormatter
 
@@ -15,19 +17,27 @@ _BARE_RECORD = logging.LogRecord("", 0, "", 0, "", (), None)
 STANDARD_ATTRIBUTES = frozenset(_BARE_RECORD.__dict__) | {"message", "asctime", "taskName"}
 
 
+# What the filters know of a record, kept beside it rather than in attributes of the
+# library's LogRecord: which records are redacted, and the JSON line each one became.
+REDACTED: weakref.WeakSet[logging.LogRecord] = weakref.WeakSet()
+JSON_LINES: weakref.WeakKeyDictionary[logging.LogRecord, tuple[Any, str]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 class RedactionFilter(logging.Filter):
     """Mask secrets and personal data in the message, extra fields and tracebacks."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         # One record goes through several handlers; redact it once.
-        if getattr(record, "_redacted", False):
+        if record in REDACTED:
             return True
         try:
             self._redact(record)
         except Exception as error:  # never raise into the caller, never leak: drop it
             sys.stderr.write(f"blogsite logging: record dropped, redaction failed: {error!r}\n")
             return False
-        record._redacted = True
+        REDACTED.add(record)
         return True
 
     def _redact(self, record: logging.LogRecord) -> None:
@@ -75,10 +85,11 @@ class JsonFormatter(BaseJsonFormatter):
     def format(self, record: logging.LogRecord) -> str:
         # Every handler shares this formatter and sees the same (redacted) record: format
         # it once. (A rotating file handler formats each record twice on its own.)
-        cached = record.__dict__.get("_json_line")
+        cached = JSON_LINES.get(record)
         if cached is not None and cached[0] is self:
-            return str(cached[1])
-        if record.exc_info and getattr(record, "_redacted", False):
+            return cached[1]
+        redacted = record in REDACTED
+        if record.exc_info and redacted:
             # It would format exc_info afresh, unredacted; hide it for this one call.
             exc_info, record.exc_info = record.exc_info, None
             try:
@@ -87,6 +98,6 @@ class JsonFormatter(BaseJsonFormatter):
                 record.exc_info = exc_info
         else:
             line = super().format(record)
-        if getattr(record, "_redacted", False):
-            record._json_line = (self, line)
+        if redacted:
+            JSON_LINES[record] = (self, line)
         return line
