@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import click
@@ -134,7 +134,7 @@ def report(problems: list[str]) -> int:
 @with_appcontext
 def check_deploy_command() -> None:
     """Check the configuration for production; exit 1 with a list of problems."""
-    sys.exit(report(deploy_problems(cast(Flask, current_app))))
+    sys.exit(report(deploy_problems(current_app)))
 
 
 def main() -> None:

@@ -59,7 +59,7 @@ def csp_nonce() -> str:
     """Return this request's CSP nonce (one per request), for flask-admin's inline scripts."""
     if "csp_nonce" not in g:
         g.csp_nonce = secrets.token_urlsafe(18)
-    return g.csp_nonce
+    return str(g.csp_nonce)
 
 
 def is_admin_request() -> bool:
@@ -74,9 +74,9 @@ def content_security_policy() -> str:
     """Return the policy for the current request: strict for the site, nonced for admin."""
     config = current_app.config
     if not is_admin_request():
-        return config["CONTENT_SECURITY_POLICY"]
+        return str(config["CONTENT_SECURITY_POLICY"])
     hashes = " ".join(csp_hash(handler) for handler in ADMIN_INLINE_HANDLERS)
-    return config["ADMIN_CONTENT_SECURITY_POLICY"].format(nonce=csp_nonce(), hashes=hashes)
+    return str(config["ADMIN_CONTENT_SECURITY_POLICY"]).format(nonce=csp_nonce(), hashes=hashes)
 
 
 def is_personal() -> bool:

@@ -49,19 +49,23 @@ logger = logging.getLogger("blogsite.caching")
 MAX_KEY_PART = 200
 
 
+# A page kept in a worker's memory: (generations, etag, body, content type).
+Page = tuple[Any, str, bytes, str]
+
+
 class PageMemory:
     """A bounded per-process copy of hot pages, trusted only when its generations match."""
 
     def __init__(self, max_bytes: int, max_item: int) -> None:
-        self._pages: LRUCache[str, tuple] = LRUCache(max_bytes, getsizeof=lambda e: len(e[2]) + 256)
+        self._pages: LRUCache[str, Page] = LRUCache(max_bytes, getsizeof=lambda e: len(e[2]) + 256)
         self._max_item = max_item
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> tuple | None:
+    def get(self, key: str) -> Page | None:
         with self._lock:
             return self._pages.get(key)
 
-    def put(self, key: str, entry: tuple) -> None:
+    def put(self, key: str, entry: Page) -> None:
         if len(entry[2]) <= self._max_item:
             with self._lock:
                 self._pages[key] = entry
@@ -95,7 +99,7 @@ def page_key() -> tuple[str, list[str], bool] | None:
     # Unknown parameters share the key; but their page (its login link carries the full
     # path) is only stored from a request that has none.
     canonical = set(request.args) <= set(known)
-    key = "page:" + request.endpoint + ":" + "&".join(parts)
+    key = f"page:{request.endpoint}:" + "&".join(parts)
     if host_keyed():
         origin = origin_key()
         if len(origin) > MAX_KEY_PART:

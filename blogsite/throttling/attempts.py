@@ -13,6 +13,7 @@ account page) have separate budgets: changing a password never spends the log-in
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import current_app
@@ -54,7 +55,7 @@ def _budgets(names: tuple[str, ...], phone: str | None = None) -> list[tuple[Any
         if not key or not rates.get(name):
             continue
         definition = Limit(
-            rates[name], key_function=lambda key=key: key, scope=name, shared=True,
+            rates[name], key_function=partial(str, key), scope=name, shared=True,
             error_message=throttle.message,
         )  # fmt: skip
         budgets += [(limit, key, name) for limit in definition]

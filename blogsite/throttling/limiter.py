@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from flask import Blueprint, Flask, current_app
 from flask_limiter import Limiter
@@ -61,7 +61,7 @@ def app_throttles(app: Flask | None = None) -> AppThrottles:
     state = target.extensions.get(EXTENSION)
     if state is None:
         state = target.extensions.setdefault(EXTENSION, AppThrottles())
-    return state
+    return cast(AppThrottles, state)
 
 
 def current_limiter() -> Limiter:

@@ -22,6 +22,8 @@ def retry_after_seconds(error: RateLimitExceeded) -> int:
     # breach a limit other than the one the limiter's headers describe.
     scope = error.limit.scope
     try:
+        if not isinstance(scope, str):  # every throttle is a shared limit named by a string
+            raise TypeError(f"unnamed scope {scope!r}")
         key = error.limit.key_func()
         reset_at = (
             current_limiter().limiter.get_window_stats(error.limit.limit, key, scope).reset_time
