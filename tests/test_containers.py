@@ -59,7 +59,8 @@ def environment_reads() -> set[str]:
     python = [*ROOT.glob("blogsite/**/*.py"), ROOT / "gunicorn.conf.py", ROOT / "wsgi.py"]
     for path in python:
         text = path.read_text()
-        names |= set(re.findall(r"environ(?:\.get)?[(\[]\s*\"([A-Z][A-Z0-9_]*)\"", text))
+        # os.environ only: a WSGI environ's keys (HTTP_HOST...) are not settings.
+        names |= set(re.findall(r"os\.environ(?:\.get)?[(\[]\s*\"([A-Z][A-Z0-9_]*)\"", text))
         names |= set(re.findall(r"env_int\(\s*\"([A-Z][A-Z0-9_]*)\"", text))
     shell = (ROOT / "docker/entrypoint.sh").read_text()
     names |= set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", shell))

@@ -69,7 +69,10 @@ def load(user_id: int, token: Any) -> User | None:
     row = db.session.execute(query).first()
     if row is None:
         return None
-    user, session_id, last_seen = row.tuple()
+    user: User
+    session_id: int
+    last_seen: datetime
+    user, session_id, last_seen = row  # a Row unpacks like the tuple it is
     last_seen = aware(last_seen)
     if last_seen < oldest_alive():
         return None  # not seen for longer than a session lives; pruned at the next login
