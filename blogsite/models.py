@@ -164,9 +164,7 @@ class Blog(TimestampMixin, Model):
         # Listings order by (created_at, id): with id in the index a page's ids, even behind
         # a deep OFFSET, come from an index-only scan with no sort (blog/queries.py).
         Index("ix_blogs_status_created_at_id", "status", "created_at", "id"),
-        Index(
-            "ix_blogs_author_id_status_created_at_id", "author_id", "status", "created_at", "id"
-        ),
+        Index("ix_blogs_author_id_status_created_at_id", "author_id", "status", "created_at", "id"),
         CheckConstraint(f"status IN ('{STATUS_DRAFT}', '{STATUS_PUBLISHED}')", name="status"),
     )
 
