@@ -12,7 +12,7 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..caching import cached, never_cached
@@ -157,28 +157,6 @@ def feed_entries(limit: int) -> list[dict[str, Any]]:
     stmt = _newest_first(_with_relations(_published_blogs()))
     rows = db.session.scalars(stmt.limit(limit)).all()
     return [_summary(blog) | {"content": blog.content} for blog in rows]
-
-
-@cached(lambda: ["lists"])
-def sitemap_entries() -> dict[str, list[dict[str, Any]]]:
-    """Return every public URL's key and last change, without loading content."""
-    # Ordered: a large sitemap is cut into parts by position, computed one part at a time.
-    blogs = db.session.execute(
-        select(Blog.slug, Blog.updated_at).where(Blog.status == STATUS_PUBLISHED).order_by(Blog.id)
-    ).all()
-    authors = db.session.execute(
-        select(Author.id, func.max(Blog.updated_at))
-        .join(Blog)
-        .where(Blog.status == STATUS_PUBLISHED)
-        .group_by(Author.id)
-        .order_by(Author.id)
-    ).all()
-    tags = db.session.execute(select(Tag.slug, Tag.updated_at).order_by(Tag.id)).all()
-    return {
-        "blogs": [{"slug": s, "updated_at": _utc(u)} for s, u in blogs],
-        "authors": [{"id": i, "updated_at": _utc(u)} for i, u in authors],
-        "tags": [{"slug": s, "updated_at": _utc(u)} for s, u in tags],
-    }
 
 
 @cached(lambda author_id: [f"author:{author_id}"])
