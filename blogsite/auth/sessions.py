@@ -104,7 +104,7 @@ def session_row(user_id: int, token_hash: str) -> dict[str, Any] | None:
     row = db.session.execute(query).first()
     if row is None:
         return None
-    user, session_id, last_seen, author_id = row.tuple()
+    user, session_id, last_seen, author_id = row
     return {
         "user": {key: getattr(user, key) for key in USER_COLUMNS},
         "session_id": session_id,
