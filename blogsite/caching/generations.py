@@ -78,7 +78,8 @@ class CacheState:
 
     def count(self, hit: bool, cache: str = "query") -> None:
         """Count a hit or miss for the admin's totals (Redis) and for ``/metrics``."""
-        self.store.counters.add(hit)
+        if cache != "session":  # the admin's totals are the site's content, not log-ins
+            self.store.counters.add(hit)
         record_cache(cache, hit)
 
     def get_or_compute(
