@@ -3,6 +3,10 @@
 The signed cookie holds a random secret under ``SESSION_KEY``; the ``user_sessions`` table
 holds only its SHA-256. Flask-Login's user loader returns the user only while that row
 exists and was seen within ``PERMANENT_SESSION_LIFETIME``; ending a session deletes the row.
+
+The row (with the user's columns but the password hash) is cached under ``user:<id>`` and
+``accounts``: a change to the user or their sessions bumps the first, ending sessions (a
+bulk DELETE) the second, so every worker reads the table again on its next request.
 """
 
 from __future__ import annotations
@@ -19,9 +23,14 @@ from flask.cli import with_appcontext
 from flask_login import current_user
 from sqlalchemy import CursorResult, Delete, delete, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
+from ..caching import remembered
+from ..caching.generations import current_state
+from ..caching.invalidation import ACCOUNTS
 from ..extensions import db
-from ..models import USER_AGENT_MAX, User, UserSession, utcnow
+from ..models import USER_AGENT_MAX, Author, User, UserSession, utcnow
 
 SESSION_KEY = "_sid"
 # A write per request would turn every page view into a database write (and serialise
@@ -57,33 +66,74 @@ def begin(user: User) -> str:
     return token
 
 
+# What the cache keeps of a user: every column but the password hash, loaded when needed.
+USER_COLUMNS = tuple(c.key for c in User.__table__.columns if c.key != "password_hash")
+
+
 def load(user_id: int, token: Any) -> User | None:
-    """Return user ``user_id`` if ``token`` is one of their live sessions (one query)."""
+    """Return user ``user_id`` if ``token`` is one of their live sessions (cached, one query)."""
     if not isinstance(token, str) or not token:
         return None
+    token_hash = digest(token)
+    row = remembered(
+        f"session:{user_id}:{token_hash}",
+        [f"user:{user_id}", ACCOUNTS],
+        lambda: session_row(user_id, token_hash),
+        "session",
+    )
+    if row is None:
+        return None
+    last_seen = row["last_seen"]
+    if last_seen < oldest_alive():
+        return None  # not seen for longer than a session lives; pruned at the next login
+    if utcnow() - last_seen >= TOUCH_EVERY:
+        touch(row["session_id"], user_id)
+    g.user_session_id = row["session_id"]
+    g.author_id = row["author_id"]
+    return attach(row["user"])
+
+
+def session_row(user_id: int, token_hash: str) -> dict[str, Any] | None:
+    """Return the user's columns, session and author id for a live token (plain data)."""
     query = (
-        select(User, UserSession.id, UserSession.last_seen_at)
+        select(User, UserSession.id, UserSession.last_seen_at, Author.id)
         .join(UserSession, UserSession.user_id == User.id)
-        .where(User.id == user_id, UserSession.token_hash == digest(token))
+        .outerjoin(Author, Author.user_id == User.id)
+        .where(User.id == user_id, UserSession.token_hash == token_hash)
     )
     row = db.session.execute(query).first()
     if row is None:
         return None
-    user: User
-    session_id: int
-    last_seen: datetime
-    user, session_id, last_seen = row  # a Row unpacks like the tuple it is
-    last_seen = aware(last_seen)
-    if last_seen < oldest_alive():
-        return None  # not seen for longer than a session lives; pruned at the next login
-    if utcnow() - last_seen >= TOUCH_EVERY:
-        touch(session_id)
-    g.user_session_id = session_id
-    return user
+    user, session_id, last_seen, author_id = row
+    return {
+        "user": {key: getattr(user, key) for key in USER_COLUMNS},
+        "session_id": session_id,
+        "last_seen": aware(last_seen),
+        "author_id": author_id,
+    }
 
 
-def touch(session_id: int) -> None:
-    """Record that session ``session_id`` was seen now."""
+def attach(columns: dict[str, Any]) -> User:
+    """Return the ``User`` these columns describe, in this request's session, unqueried."""
+    user = User()
+    for key, value in columns.items():
+        set_committed_value(user, key, value)  # loaded, not changed: nothing to flush
+    make_transient_to_detached(user)  # the password hash, absent, loads on first use
+    return db.session.merge(user, load=False)
+
+
+def own_author_id() -> int | None:
+    """Return the logged-in user's author id (the header's "My blogs"), without a query."""
+    if not current_user.is_authenticated:
+        return None
+    if "author_id" in g:
+        return cast(int | None, g.author_id)
+    author = current_user.author
+    return None if author is None else author.id
+
+
+def touch(session_id: int, user_id: int) -> None:
+    """Record that session ``session_id`` (of ``user_id``) was seen now."""
     # Core, on a connection of its own: outside the ORM session, so the cache invalidation
     # listeners and the audit log never see it, and the view's transaction is untouched.
     try:
@@ -92,6 +142,10 @@ def touch(session_id: int) -> None:
             conn.execute(statement.values(last_seen_at=utcnow()))
     except SQLAlchemyError:  # a busy database must not fail the page; try again next time
         log.warning("could not record when session %s was last seen", session_id)
+        return
+    state = current_state()
+    if state is not None:
+        state.bump([f"user:{user_id}"])  # the cached row's last_seen is out of date
 
 
 def current_id() -> int | None:
@@ -178,5 +232,6 @@ def prune_sessions_command() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Add ``flask prune-sessions`` (the pipeline registers ``forget_ended_session``)."""
+    """Add ``flask prune-sessions`` and ``own_author_id`` for templates."""
     app.cli.add_command(prune_sessions_command)
+    app.jinja_env.globals["own_author_id"] = own_author_id

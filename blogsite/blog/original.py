@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask import Response, abort, current_app, make_response, render_template, request
+from markupsafe import Markup
 
-from ..caching import cached_page
+from ..caching import cached_page, fragment, render_shared
 from ..logs import log_event
 from ..throttling import anon_throttle, describe_rate, scoped_throttle, user_throttle
 from . import bp, queries
@@ -24,6 +25,14 @@ def author_id_arg() -> int:
     return author_id
 
 
+def all_blogs_cards(author_id: int) -> Markup:
+    """Return the cards of every published blog of an author, a shared fragment."""
+    render = lambda: render_shared(  # noqa: E731
+        "blog/_cards.html", blogs=queries.get_all_blogs(author_id), empty="No published blogs yet."
+    )
+    return fragment(f"all-blogs:{author_id}", [f"author:{author_id}"], render) or Markup()
+
+
 # --- Caching issue: /blog/blogs_auto_invalidation/?author_id=N ------------------------
 
 
@@ -35,7 +44,7 @@ def blogs_auto_invalidation() -> str:
     return render_template(
         "blog/author_blogs.html",
         author=queries.author_info(author_id),
-        blogs=queries.get_all_blogs(author_id),
+        cards=all_blogs_cards(author_id),
         note="Cached with get_all_blogs(author_id); any write to these blogs invalidates it.",
     )
 
@@ -53,9 +62,9 @@ def blogs_logs() -> Response:
     """
     author_id = author_id_arg()
     log_event("get_blogs_by_author", {"author_id": author_id})
-    blogs = queries.get_all_blogs(author_id)
     author = queries.author_info(author_id)
-    page = render_template("blog/author_blogs.html", author=author, blogs=blogs)
+    cards = all_blogs_cards(author_id)
+    page = render_template("blog/author_blogs.html", author=author, cards=cards)
     response = make_response(page)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, abort, current_app, render_template, request
 from flask_login import current_user
+from markupsafe import Markup
 
-from ..caching import cached_page
+from ..caching import cached_page, fragment, render_shared
 from . import bp, queries
 
 MAX_PAGE = 100_000  # beyond any real archive; bigger numbers are a 404, not a huge OFFSET
@@ -38,6 +40,31 @@ def check_page_exists(listing: dict[str, Any]) -> None:
         abort(404)
 
 
+def listing_cards(
+    name: str,
+    deps: list[str],
+    read: Callable[[], dict[str, Any]],
+    endpoint: str,
+    empty: str = "No blogs yet.",
+    **url_args: Any,
+) -> Markup:
+    """Return a listing page's cards and page links, a shared fragment; 404 past the end."""
+
+    def render() -> str | None:
+        listing = read()  # inside: the data is read after the fragment's generations
+        if listing["page"] > listing["pages"]:
+            return None
+        return render_shared(
+            "blog/_cards.html", blogs=listing["items"], listing=listing, endpoint=endpoint,
+            url_args=url_args, empty=empty,
+        )  # fmt: skip
+
+    cards = fragment(name, deps, render)
+    if cards is None:
+        abort(404)
+    return cards
+
+
 def can_see_drafts_of(author_user_id: int | None) -> bool:
     """Return whether the current user may see drafts written by ``author_user_id``."""
     if not current_user.is_authenticated:
@@ -48,9 +75,10 @@ def can_see_drafts_of(author_user_id: int | None) -> bool:
 @bp.get("/")
 @cached_page
 def index() -> str:
-    listing = queries.home_page(page_arg(), per_page())
-    check_page_exists(listing)
-    return render_template("blog/index.html", listing=listing)
+    page, size = page_arg(), per_page()
+    read = lambda: queries.home_page(page, size)  # noqa: E731
+    cards = listing_cards(f"home:{page}:{size}", ["lists"], read, "blog.index")
+    return render_template("blog/index.html", cards=cards)
 
 
 @bp.get("/blog/<slug>/")
@@ -61,7 +89,10 @@ def detail(slug: str) -> str:
         abort(404)
     if blog["status"] != "published" and not can_see_drafts_of(blog["author"]["user_id"]):
         abort(404)  # a draft is not there for anyone else; 403 would reveal it exists
-    return render_template("blog/detail.html", blog=blog)
+    # Read again inside the fragment: its data must postdate its generations.
+    render = lambda: render_shared("blog/_body.html", blog=queries.blog_detail(slug))  # noqa: E731
+    body = fragment(f"body:{slug}", [f"blog:{slug}"], render)
+    return render_template("blog/detail.html", blog=blog, body=body)
 
 
 @bp.get("/author/<int:author_id>/")
@@ -70,10 +101,14 @@ def author(author_id: int) -> str:
     info = queries.author_info(author_id) if author_id <= MAX_ID else None
     if info is None:
         abort(404)
-    listing = queries.author_page(author_id, page_arg(), per_page())
-    check_page_exists(listing)
+    page, size = page_arg(), per_page()
+    cards = listing_cards(
+        f"author:{author_id}:{page}:{size}", [f"author:{author_id}"],
+        lambda: queries.author_page(author_id, page, size), "blog.author",
+        empty="No published blogs yet.", author_id=author_id,
+    )  # fmt: skip
     drafts = queries.author_drafts(author_id) if can_see_drafts_of(info["user_id"]) else []
-    return render_template("blog/author.html", author=info, listing=listing, drafts=drafts)
+    return render_template("blog/author.html", author=info, cards=cards, drafts=drafts)
 
 
 @bp.get("/tag/<slug>/")
@@ -82,9 +117,12 @@ def tag(slug: str) -> str:
     info = queries.tag_info(slug) if len(slug) <= 60 else None
     if info is None:
         abort(404)
-    listing = queries.tag_page(info["id"], page_arg(), per_page())
-    check_page_exists(listing)
-    return render_template("blog/tag.html", tag=info, listing=listing)
+    page, size, tag_id = page_arg(), per_page(), info["id"]
+    cards = listing_cards(
+        f"tag:{tag_id}:{page}:{size}", ["lists"], lambda: queries.tag_page(tag_id, page, size),
+        "blog.tag", empty="No published blogs with this tag yet.", slug=info["slug"],
+    )  # fmt: skip
+    return render_template("blog/tag.html", tag=info, cards=cards)
 
 
 @bp.get("/feed.xml")

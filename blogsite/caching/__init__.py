@@ -15,9 +15,10 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Blog
-from . import backend, invalidation, pages
+from . import backend, fragments, invalidation, pages
 from .breaker import BACKEND_ERRORS
 from .commands import cache_cli
+from .fragments import fragment, remembered, render_shared
 from .generations import ALL, EXTENSION, CacheState, cached, current_state, never_cached
 from .pages import cached_page
 from .store import LocalStore
@@ -27,10 +28,13 @@ __all__ = [
     "cache_status",
     "cached",
     "cached_page",
+    "fragment",
     "init_app",
     "invalidate_all",
     "invalidate_author",
     "never_cached",
+    "remembered",
+    "render_shared",
 ]
 
 
@@ -40,6 +44,7 @@ def init_app(app: Flask) -> None:
     if store is not None:
         app.extensions[EXTENSION] = CacheState(store, app.config | _timeouts(app, store))
         pages.init_app(app)
+        fragments.init_app(app)
     invalidation.listen()
     app.cli.add_command(cache_cli)
 

@@ -78,25 +78,40 @@ class CacheState:
 
     def count(self, hit: bool, cache: str = "query") -> None:
         """Count a hit or miss for the admin's totals (Redis) and for ``/metrics``."""
-        self.store.counters.add(hit)
+        if cache != "session":  # the admin's totals are the site's content, not log-ins
+            self.store.counters.add(hit)
         record_cache(cache, hit)
 
-    def get_or_compute(self, key: str, deps: Sequence[str], compute: Callable[[], T]) -> T:
-        """Return the cached value at ``key``, computing it at most once across waiters."""
+    def get_or_compute(
+        self,
+        key: str,
+        deps: Sequence[str],
+        compute: Callable[[], T],
+        cache: str = "query",
+        keep: Callable[[tuple[str, ...], T], None] | None = None,
+    ) -> T:
+        """Return the cached value at ``key``, computing it at most once across waiters.
+
+        ``keep(gens, value)`` is told of a value current for ``gens`` (a worker's copy).
+        """
         got = self.read(deps, key)
         if got is None:
             return compute()  # cache down: straight to the database, no waiting
         gens, entry = got
         if is_current(entry, gens):
-            self.count(True)
+            self.count(True, cache)
+            if keep is not None:
+                keep(gens, entry["v"])
             return cast(T, entry["v"])
-        self.count(False)
-        lock = "lock:" + key
+        self.count(False, cache)
+        name = "lock:" + key
+        lock: str | None = name
         deadline = time.monotonic() + self.lock_seconds
         delay = 0.005
-        while not self.breaker.call(lambda: self.store.lock(lock, self.lock_seconds), False):
+        while not self.breaker.call(lambda: self.store.lock(name, self.lock_seconds), False):
             if not self.breaker.is_closed or time.monotonic() > deadline:
-                return self._compute_and_store(key, gens, compute, None)
+                lock = None  # waited long enough: compute without it
+                break
             time.sleep(delay)
             delay = min(delay * 1.5, 0.05)
             got = self.read(deps, key)
@@ -104,8 +119,13 @@ class CacheState:
                 return compute()
             gens, entry = got
             if is_current(entry, gens):
+                if keep is not None:
+                    keep(gens, entry["v"])
                 return cast(T, entry["v"])
-        return self._compute_and_store(key, gens, compute, lock)
+        value = self._compute_and_store(key, gens, compute, lock)
+        if keep is not None:
+            keep(gens, value)
+        return value
 
     def _compute_and_store(
         self, key: str, gens: tuple[str, ...], compute: Callable[[], T], lock: str | None

@@ -4,6 +4,10 @@
 notes bulk statements, ``after_commit`` bumps them, and a rolled-back transaction bumps
 nothing. When a change's extent is unknown (an attribute whose old value was never
 loaded, a bulk statement, raw SQL), it bumps ``all``: over-invalidating is safe.
+
+Accounts have generations of their own, so that a logout does not empty the site's cache:
+``user:<id>`` for a flushed change of a user or of one of their sessions, ``accounts``
+for a bulk statement or raw SQL on those tables (ending sessions is a bulk DELETE).
 """
 
 from __future__ import annotations
@@ -16,14 +20,17 @@ from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTran
 from sqlalchemy.orm.state import InstanceState
 from sqlalchemy.sql.elements import TextClause
 
-from ..models import STATUS_PUBLISHED, Author, Blog, CoverImage, Tag
+from ..models import STATUS_PUBLISHED, Author, Blog, CoverImage, Tag, User, UserSession
 from .generations import ALL, current_state
 
 PENDING = "blogsite_cache_pending"
 TABLES = ("blogs", "authors", "tags", "cover_images", "blog_tags")
 WRITE_SQL = re.compile(r"^\s*(insert|update|delete|merge|truncate|replace|alter|drop)\b", re.I)
 MENTIONS_TABLE = re.compile(r"\b(" + "|".join(TABLES) + r")\b", re.I)
-TRACKED = (Blog, Author, Tag, CoverImage)
+ACCOUNT_TABLES = ("users", "user_sessions")
+MENTIONS_ACCOUNTS = re.compile(r"\b(" + "|".join(ACCOUNT_TABLES) + r")\b", re.I)
+ACCOUNTS = "accounts"
+TRACKED = (Blog, Author, Tag, CoverImage, User, UserSession)
 Unknown = None  # a value we cannot know without a query
 
 
@@ -79,6 +86,13 @@ def object_generations(obj: Any, kind: str) -> set[str]:
             history = state.attrs["blogs"].history
             return set().union(*(blog_generations(b) for b in (*history.added, *history.deleted)))
         return {ALL}
+    if isinstance(obj, User):
+        return {f"user:{_pk(obj)}"}
+    if isinstance(obj, UserSession):
+        if kind == "new":
+            return set()  # a new session has a key of its own that nobody has cached
+        owners = _values(state, "user_id", False)
+        return {ACCOUNTS} if owners is None else {f"user:{owner}" for owner in owners}
     if isinstance(obj, CoverImage):
         if kind == "new" or (kind == "dirty" and _changed(state) <= {"blog"}):
             return set()  # the blog that points at it is flushed as a blog change
@@ -105,12 +119,17 @@ def collect_statement(orm_state: ORMExecuteState) -> None:
     statement = orm_state.statement
     if orm_state.is_insert or orm_state.is_update or orm_state.is_delete:
         table = getattr(statement, "table", None)
-        if getattr(table, "name", None) in TABLES:
+        name = getattr(table, "name", None)
+        if name in TABLES:
             pending(orm_state.session).add(ALL)
+        elif name in ACCOUNT_TABLES:
+            pending(orm_state.session).add(ACCOUNTS)
     elif isinstance(statement, TextClause):
         sql = statement.text
         if WRITE_SQL.search(sql) and MENTIONS_TABLE.search(sql):
             pending(orm_state.session).add(ALL)
+        if WRITE_SQL.search(sql) and MENTIONS_ACCOUNTS.search(sql):
+            pending(orm_state.session).add(ACCOUNTS)
 
 
 def bump_committed(session: Session) -> None:

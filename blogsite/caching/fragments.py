@@ -1,0 +1,118 @@
+"""Rendered fragments and other shared values, kept in Redis and in each worker's memory.
+
+A page that is personal (a logged-in reader's) or must run every time (it logs) assembles
+fragments that are the same for everyone: the cards of a listing, a blog's body. Each is
+cached under the generations of what it shows, like a query (``generations.py``): a write
+bumps them, and every worker misses on its next request. A worker keeps a bounded copy of
+hot values and trusts it while the generations it was built from are still current; with
+the watcher (``watcher.py``) checking that costs no round trip.
+
+Fragments are rendered without the request's personal context: ``current_user``,
+``csrf_token``, ``session``, ``g``, ``request`` and flashed messages raise inside them, so a
+template change cannot store one reader's name or token where another reader gets it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn, TypeVar, cast
+
+from cachetools import LRUCache
+from flask import Flask, current_app, request
+from markupsafe import Markup
+
+from .generations import ALL, CacheState, current_state, record_deps
+
+T = TypeVar("T")
+MEMO = "blogsite_fragment_memory"
+
+
+class PersonalInFragmentError(RuntimeError):
+    """A fragment's template reached for something that belongs to one reader."""
+
+
+class Personal:
+    """Stands in for a per-reader template name while a shared fragment renders."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise PersonalInFragmentError(f"a shared fragment used {self._name}")
+
+    __getattr__ = __call__ = __bool__ = __str__ = __html__ = __iter__ = _refuse
+
+
+PERSONAL = (
+    "current_user", "csrf_token", "session", "g", "request", "get_flashed_messages",
+    "own_author_id",
+)  # fmt: skip
+
+
+class Memo:
+    """A bounded per-process copy of shared values, each with the generations it came from."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self._values: LRUCache[str, tuple[tuple[str, ...], Any, int]] = LRUCache(
+            max_bytes, getsizeof=lambda entry: entry[2]
+        )
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> tuple[tuple[str, ...], Any] | None:
+        with self._lock:
+            entry = self._values.get(key)
+        return None if entry is None else (entry[0], entry[1])
+
+    def put(self, key: str, gens: tuple[str, ...], value: Any, size: int) -> None:
+        if size <= self._values.maxsize // 8:  # one huge value must not evict the rest
+            with self._lock:
+                self._values[key] = (gens, value, size)
+
+
+def remembered(
+    key: str,
+    deps: Sequence[str],
+    compute: Callable[[], T],
+    cache: str = "fragment",
+    size: Callable[[T], int] = lambda value: 512,
+) -> T:
+    """Return the shared value at ``key`` (built from ``deps`` and ``all``), computing it once."""
+    names = (ALL, *deps)
+    record_deps(names)
+    state: CacheState | None = current_state()
+    if state is None:
+        return compute()
+    memo: Memo = current_app.extensions[MEMO]
+    local = memo.get(key)
+    if local is not None:
+        got = state.read(names, None)  # no round trip while the watcher knows them
+        if got is None:
+            return compute()  # cache down: straight to the database
+        if got[0] == local[0]:
+            state.count(True, cache)
+            return cast(T, local[1])
+
+    def keep(gens: tuple[str, ...], value: T) -> None:
+        memo.put(key, gens, value, size(value))
+
+    return state.get_or_compute(key, names, compute, cache, keep)
+
+
+def render_shared(template: str, **context: Any) -> Markup:
+    """Render ``template`` with ``context`` only: nothing personal can reach it."""
+    refused = {name: Personal(name) for name in PERSONAL}
+    return Markup(current_app.jinja_env.get_template(template).render(refused | context))
+
+
+def fragment(name: str, deps: Sequence[str], render: Callable[[], str | None]) -> Markup | None:
+    """Return the cached fragment ``name`` (None when ``render`` said there is none)."""
+    # URLs in a fragment are relative to the mount point: a different one, another key.
+    key = f"frag:{request.script_root}:{name}"
+    html = remembered(key, deps, render, "fragment", lambda value: len(value or "") + 256)
+    return None if html is None else Markup(html)
+
+
+def init_app(app: Flask) -> None:
+    """Keep a per-process copy of hot fragments, as large as the copy of hot pages."""
+    app.extensions[MEMO] = Memo(int(app.config["CACHE_PAGE_MEMORY_BYTES"]))
