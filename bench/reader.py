@@ -1,0 +1,50 @@
+"""A logged-in reader for the benchmark: register through the site's own form, keep the cookie."""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+import urllib.request
+from http.client import HTTPResponse
+
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Stop at the 302 that follows a successful form, so its Set-Cookie can be read."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def session_cookie(response: HTTPResponse) -> str:
+    """Return ``name=value`` of the session cookie the response sets."""
+    for header in response.headers.get_all("Set-Cookie") or []:
+        if header.startswith("session="):
+            return header.split(";", 1)[0]
+    raise SystemExit("the site set no session cookie")
+
+
+def register_reader(base: str, phone_no: str = "+819011112222") -> str:
+    """Register a reader on ``base`` and return the Cookie header of their session."""
+    with urllib.request.urlopen(base + "/auth/register", timeout=10) as page:
+        token = TOKEN.search(page.read().decode())
+        cookie = session_cookie(page)
+    if token is None:
+        raise SystemExit("no CSRF token on the registration page")
+    password = "a long bench password"
+    form = {"csrf_token": token[1], "phone_no": phone_no, "name": "Bench Reader",
+            "email": "", "password": password, "confirm": password}  # fmt: skip
+    request = urllib.request.Request(
+        base + "/auth/register",
+        data=urllib.parse.urlencode(form).encode(),
+        headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        opener.open(request, timeout=10)
+    except urllib.error.HTTPError as answer:  # the 302 arrives as an "error" without redirects
+        if answer.code != 302:
+            raise SystemExit(f"registration answered {answer.code}") from None
+        return session_cookie(answer)  # type: ignore[arg-type]
+    raise SystemExit("registration did not redirect: check the form's fields")
