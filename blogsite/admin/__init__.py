@@ -50,7 +50,7 @@ def init_app(app: Flask) -> Admin:
         csp_nonce_generator=security.csp_nonce,
     )
     # Endpoints carry an ``admin_`` prefix: "blog" and "auth" are the site's blueprints.
-    views = [
+    views: list[BaseView] = [
         BlogView(name="Blogs", endpoint="admin_blogs", url="/admin/blogs"),
         AuthorView(name="Authors", endpoint="admin_authors", url="/admin/authors"),
         TagView(name="Tags", endpoint="admin_tags", url="/admin/tags"),
