@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask, current_app, g, jsonify, render_template, request, session
@@ -18,18 +19,19 @@ from .site_url import CaseInsensitiveHost
 from .users import loaded_account
 
 # flask-admin's templates carry inline <script> blocks, which get a per-request nonce
-# (pass ``csp_nonce`` to ``Admin(csp_nonce_generator=...)``), and a few inline event
-# handlers, which a nonce cannot cover: those left are allowed one by one by hash
-# ('unsafe-hashes'), so injected markup still cannot run script. The console's delete
-# buttons and bulk actions carry none (static/js/admin.js runs them). Its widgets (select2,
-# the date picker, x-editable, filters) style elements through the DOM, which CSP allows,
-# so styles need no 'unsafe-inline' either. Not covered: flask-admin's own delete button
-# and the "Add" button of inline models, and the *_modal dialogs, whose inline script
-# arrives by XHR with another response's nonce: the console uses none of them.
+# (pass ``csp_nonce`` to ``Admin(csp_nonce_generator=...)``), and inline event handlers,
+# which a nonce cannot cover: they are allowed one by one by hash ('unsafe-hashes'), so
+# injected markup still cannot run script. These two are on every list page; the console
+# adds those of its delete buttons and bulk actions (admin.inline_handlers, at start-up).
+# Its widgets (select2, the date picker, x-editable, filters) style elements through the
+# DOM, which CSP allows, so styles need no 'unsafe-inline' either. Not covered: the "Add"
+# button of inline models and the *_modal dialogs, whose inline script arrives by XHR with
+# another response's nonce: the console uses none of them.
 ADMIN_INLINE_HANDLERS = (
     "return false;",  # the items of its "Add Filter" menu
     "javascript:void(0)",  # the inert href of its menu toggles; Chromium checks it too
 )
+HANDLER_HASHES = "admin_csp_hashes"  # app.extensions: the hashes the console's policy lists
 
 BASE_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -62,6 +64,12 @@ def csp_nonce() -> str:
     return str(g.csp_nonce)
 
 
+def allow_admin_handlers(app: Flask, handlers: Iterable[str]) -> None:
+    """Let the console's policy run exactly these inline handlers (and the fixed two)."""
+    allowed = sorted({*ADMIN_INLINE_HANDLERS, *handlers})
+    app.extensions[HANDLER_HASHES] = " ".join(csp_hash(handler) for handler in allowed)
+
+
 def is_admin_request() -> bool:
     """Return whether the response comes from the admin console (flask-admin views)."""
     if request.path.startswith(current_app.config["ADMIN_URL_PREFIX"]):
@@ -75,7 +83,9 @@ def content_security_policy() -> str:
     config = current_app.config
     if not is_admin_request():
         return str(config["CONTENT_SECURITY_POLICY"])
-    hashes = " ".join(csp_hash(handler) for handler in ADMIN_INLINE_HANDLERS)
+    hashes = current_app.extensions.get(HANDLER_HASHES)
+    if hashes is None:  # an app without the console: only the fixed handlers
+        hashes = " ".join(csp_hash(handler) for handler in ADMIN_INLINE_HANDLERS)
     return str(config["ADMIN_CONTENT_SECURITY_POLICY"]).format(nonce=csp_nonce(), hashes=hashes)
 
 

@@ -9,7 +9,6 @@ from flask import abort, flash, request
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla import ModelView
-from flask_admin.model import template
 from sqlalchemy import UniqueConstraint, inspect
 from sqlalchemy.exc import IntegrityError
 from wtforms import Form, ValidationError
@@ -46,14 +45,6 @@ def unique_columns(exc: IntegrityError) -> list[str]:
     return [name.strip() for name in match.group(1).split(",")] if match else []
 
 
-class DeleteRowAction(template.DeleteRowAction):
-    """flask-admin's delete button, minus the inline ``onclick`` a strict CSP would block."""
-
-    def render(self, context: Any, row_id: str, row: Any) -> Any:
-        macros = context.environment.get_template("admin/_row_actions.html")
-        return macros.make_module(context.get_all()).delete_row(self, row_id, row)
-
-
 class SecuredModelView(StaffOnly, ModelView):
     """A staff-only model view whose every write is audited and all-or-nothing."""
 
@@ -65,12 +56,6 @@ class SecuredModelView(StaffOnly, ModelView):
 
     def __init__(self, model: type, **kwargs: Any) -> None:
         super().__init__(model, db, **kwargs)
-
-    def get_list_row_actions(self) -> list[Any]:
-        return [
-            DeleteRowAction() if isinstance(item, template.DeleteRowAction) else item
-            for item in super().get_list_row_actions()
-        ]
 
     # Reads: malformed ids are "not found"; paging and search stay within bounds.
     def get_one(self, id: Any) -> Any:

@@ -16,7 +16,7 @@ from ..users import signed_in_account
 from . import bp
 from .devices import devices
 from .forms import PasswordChangeForm, ProfileForm, RegisterForm
-from .views import renew_session, safe_next, start_session
+from .signin import renew_session, safe_next, start_session
 
 TAKEN_MEANWHILE = (
     "Someone else just registered this phone number or e-mail address. Check them and try again."

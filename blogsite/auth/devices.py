@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from flask import abort, flash, redirect, session, url_for
-from flask_login import current_user, login_required, logout_user
+from flask import abort, flash, redirect, url_for
+from flask_login import current_user, login_required
 from ua_parser import parse
 from werkzeug.wrappers import Response
 
 from ..extensions import db
 from . import bp, sessions
+from .signin import sign_out
 
 UNKNOWN_BROWSER = "Unknown browser"
 UNKNOWN_SYSTEM = "Unknown system"
@@ -74,8 +75,7 @@ def end_session(session_id: int) -> Response:
         abort(404)
     db.session.commit()
     if session_id == sessions.current_id():
-        logout_user()
-        session.clear()
+        sign_out()  # this browser's row is gone already: forget the login in the cookie
         flash("You are logged out.", "success")
         return redirect(url_for("auth.login"))
     flash("That session has ended: the device is logged out.", "success")
