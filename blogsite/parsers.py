@@ -85,6 +85,14 @@ def not_empty(value: Any, env: str) -> str:
     return str(value)
 
 
+def url_prefix(value: Any, env: str) -> str:
+    """Return a path below the site's root, such as ``/admin/``, ending in a slash."""
+    path = str(value).strip()
+    if not path.startswith("/") or not path.strip("/") or not path.isascii() or " " in path:
+        raise ConfigError(f"{env} must be a path below the root, such as /admin/; got {value!r}.")
+    return path.rstrip("/") + "/"
+
+
 def one_of(choices: tuple[str, ...] | list[str]) -> Parser:
     """Return a parser accepting only ``choices``."""
 

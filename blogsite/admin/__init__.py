@@ -1,4 +1,4 @@
-"""The admin console: flask-admin for staff at ``/admin/``, built per application."""
+"""The admin console: flask-admin for staff under ``ADMIN_URL_PREFIX``, built per application."""
 
 from __future__ import annotations
 
@@ -40,25 +40,26 @@ def inline_handlers(views: Iterable[BaseView]) -> set[str]:
 
 def init_app(app: Flask) -> Admin:
     """Build the console for ``app`` (never at import: each app needs its own views)."""
+    base = app.config["ADMIN_URL_PREFIX"].rstrip("/")  # "/admin/" -> "/admin"
     admin = Admin(
         app,
         name=f"{app.config['SITE_NAME']} admin",
-        url="/admin",
-        index_view=ConsoleHome(name="Home", url="/admin", endpoint="admin"),
+        url=base,
+        index_view=ConsoleHome(name="Home", url=base, endpoint="admin"),
         theme=Bootstrap4Theme(base_template="admin/site_base.html", fluid=True),
         # flask-admin's inline <script> blocks carry this request's nonce.
         csp_nonce_generator=security.csp_nonce,
     )
     # Endpoints carry an ``admin_`` prefix: "blog" and "auth" are the site's blueprints.
     views: list[BaseView] = [
-        BlogView(name="Blogs", endpoint="admin_blogs", url="/admin/blogs"),
-        AuthorView(name="Authors", endpoint="admin_authors", url="/admin/authors"),
-        TagView(name="Tags", endpoint="admin_tags", url="/admin/tags"),
-        CoverImageView(name="Cover images", endpoint="admin_covers", url="/admin/cover-images"),
-        UserView(name="Users", endpoint="admin_users", url="/admin/users"),
-        AuditView(name="Audit log", endpoint="admin_audit", url="/admin/audit"),
-        CacheView(name="Cache", endpoint="admin_cache", url="/admin/cache"),
-        ThrottlingView(name="Throttling", endpoint="admin_throttling", url="/admin/throttling"),
+        BlogView(name="Blogs", endpoint="admin_blogs", url=f"{base}/blogs"),
+        AuthorView(name="Authors", endpoint="admin_authors", url=f"{base}/authors"),
+        TagView(name="Tags", endpoint="admin_tags", url=f"{base}/tags"),
+        CoverImageView(name="Cover images", endpoint="admin_covers", url=f"{base}/cover-images"),
+        UserView(name="Users", endpoint="admin_users", url=f"{base}/users"),
+        AuditView(name="Audit log", endpoint="admin_audit", url=f"{base}/audit"),
+        CacheView(name="Cache", endpoint="admin_cache", url=f"{base}/cache"),
+        ThrottlingView(name="Throttling", endpoint="admin_throttling", url=f"{base}/throttling"),
     ]
     admin.add_views(*views)
     # Its own templates run under the console's policy: their handlers are allowed by hash.

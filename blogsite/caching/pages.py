@@ -66,7 +66,8 @@ class PageMemory:
             return self._pages.get(key)
 
     def put(self, key: str, entry: Page) -> None:
-        if len(entry[2]) <= self._max_item:
+        # LRUCache refuses (ValueError) an entry larger than all of it: 0 bytes keeps none.
+        if len(entry[2]) <= self._max_item and self._pages.getsizeof(entry) <= self._pages.maxsize:
             with self._lock:
                 self._pages[key] = entry
 

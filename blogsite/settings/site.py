@@ -106,5 +106,7 @@ class Site:
         shown="self, nonced inline scripts",
     )
     ADMIN_URL_PREFIX: str = setting(
-        "/admin/", "Path of the admin console, which gets the console's policy and no-store."
+        "/admin/",
+        "Path of the admin console, which gets the console's policy and no-store.",
+        parse=p.url_prefix,
     )
