@@ -14,7 +14,6 @@ from werkzeug.wrappers import Response
 
 from . import deploy_check
 from .errors import wants_json
-from .settings import ADMIN_CSP, SITE_CSP  # noqa: F401 (the policies' home before settings.py)
 from .site_url import CaseInsensitiveHost
 from .users import loaded_account
 

@@ -6,7 +6,7 @@ import logging
 import logging.config
 from typing import Any
 
-from ..parsers import LOG_FORMATS, format_name, level_name  # noqa: F401 (gunicorn.conf.py)
+from ..parsers import format_name, level_name
 
 ROTATE_BYTES = 10 * 1024 * 1024  # the original's rotation: 10 MB x 10 files
 ROTATE_BACKUPS = 10
