@@ -1,6 +1,6 @@
 """Configuration: declared defaults, then the environment, ``instance/config.py``, tests.
 
-Every setting is declared once in ``settings.py``; this module loads them into
+Every setting is declared once in ``blogsite/settings/``; this module loads them into
 ``app.config`` (same keys as ever, so modules read ``app.config[...]``) and checks each
 one once, at start-up, with a ConfigError naming the variable to change.
 """
@@ -94,9 +94,3 @@ def computed(app: Flask, values: dict[str, Any]) -> dict[str, Any]:
         # People read the debug server's output; everything else is read by machines.
         "LOG_FORMAT": values["LOG_FORMAT"] or ("console" if app.debug else "json"),
     }
-
-
-def current_settings(app: Flask) -> Settings:
-    """Return the app's loaded settings."""
-    settings: Settings = app.extensions[EXTENSION]
-    return settings
