@@ -80,8 +80,7 @@ def submitted_phone() -> str | None:
     except HTTPException:
         # A body too large, or malformed JSON. Raising here would not reach the client:
         # flask-limiter would take it for a storage failure and switch to in-memory
-        # counting. The request keeps a too-large body's error (security.SiteRequest) and
-        # its own hook answers 413; the form meets the malformed JSON again and answers 400.
+        # counting. guard.guard_request answers both (413, 400) before any throttle runs.
         return None
 
 
