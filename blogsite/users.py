@@ -8,17 +8,15 @@ from flask import g, has_request_context
 from flask_login import current_user, user_logged_in, user_logged_out
 from werkzeug.exceptions import Unauthorized
 
-from .domain.authors import create_user, email_taken, phone_taken
+from .domain.authors import create_user
 from .models import User
 
 __all__ = [
     "account_known",
     "create_user",
     "current_account",
-    "email_taken",
     "loaded_account",
     "note_account",
-    "phone_taken",
     "signed_in_account",
     "track_accounts",
 ]
