@@ -1,6 +1,6 @@
 """The edge guard: malformed input gets a 400 and oversized bodies a 413 before anyone reads them.
 
-It runs as the first ``before_request`` hook after the request is bound for logging (see
+It runs as a ``before_request`` hook right after the request is bound for logging (see
 ``pipeline.py``), so the CSRF check, the throttles' key functions, the page cache and the
 views only ever see a request whose text holds no control characters and whose body is
 within the limits, parsed once. PostgreSQL cannot store a NUL in text, Flask-WTF builds its
@@ -139,7 +139,7 @@ def has_body() -> bool:
 
 
 def guard_request() -> None:
-    """Refuse control characters, malformed JSON and oversized bodies (first before_request)."""
+    """Refuse control characters, malformed JSON and oversized bodies (before CSRF and views)."""
     if CONTROL.search(request.path):
         raise BadRequest("The address contains a control character.")
     refuse_control(request.args.items(multi=True), "the query string")
