@@ -17,6 +17,7 @@ STATUS_DRAFT = "draft"
 STATUS_PUBLISHED = "published"
 TITLE_MAX = 100
 USER_AGENT_MAX = 255
+MAX_ID = 2**31 - 1  # PostgreSQL integer: a bigger id is "not found", not a database error
 
 
 def utcnow() -> datetime:

@@ -14,8 +14,7 @@ from wtforms.validators import Optional, Regexp
 from ..domain.slugs import SLUG_MESSAGE, SLUG_PATTERN
 from ..extensions import db
 from ..formdata import SubmittedFieldsMeta
-
-MAX_ID = 2**31 - 1  # PostgreSQL integer: a bigger id is "not found", not a database error
+from ..models import MAX_ID
 
 
 class AdminForm(FlaskForm):

@@ -15,9 +15,9 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from .. import caching, throttling
 from ..extensions import db
-from ..models import Author
+from ..models import MAX_ID, Author
 from .auth import StaffPage
-from .forms import MAX_ID, AdminForm, parse_id
+from .forms import AdminForm, parse_id
 
 logger = logging.getLogger("blogsite.admin")
 

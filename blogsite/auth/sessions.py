@@ -30,13 +30,12 @@ from ..caching import remembered
 from ..caching.generations import current_state
 from ..caching.invalidation import ACCOUNTS
 from ..extensions import db
-from ..models import USER_AGENT_MAX, Author, User, UserSession, utcnow
+from ..models import MAX_ID, USER_AGENT_MAX, Author, User, UserSession, utcnow
 
 SESSION_KEY = "_sid"
 # A write per request would turn every page view into a database write (and serialise
 # readers on SQLite); "last seen" to within a few minutes is all the account page needs.
 TOUCH_EVERY = timedelta(minutes=5)
-MAX_ID = 2**31 - 1  # PostgreSQL integer: a bigger id is "not found", not a database error
 
 log = logging.getLogger(__name__)
 

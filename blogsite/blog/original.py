@@ -7,9 +7,10 @@ from markupsafe import Markup
 
 from ..caching import cached_page, fragment, render_shared
 from ..logs import log_event
+from ..models import MAX_ID
 from ..throttling import anon_throttle, describe_rate, scoped_throttle, user_throttle
 from . import bp, queries
-from .views import MAX_ID, check_page_exists, page_arg, per_page
+from .views import check_page_exists, page_arg, per_page
 
 
 def author_id_arg() -> int:

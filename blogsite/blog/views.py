@@ -10,10 +10,10 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from ..caching import cached_page, fragment, render_shared
+from ..models import MAX_ID
 from . import bp, queries
 
 MAX_PAGE = 100_000  # beyond any real archive; bigger numbers are a 404, not a huge OFFSET
-MAX_ID = 2**31 - 1  # PostgreSQL integer; a larger id would be a database error, not a 404
 
 
 def page_arg() -> int:
