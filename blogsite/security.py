@@ -122,7 +122,8 @@ def parse_hosts(value: Any) -> list[str] | None:
     """Parse ``ALLOWED_HOSTS`` (comma-separated or a list); ``None`` means any host."""
     if value is None:
         return None
-    names = [str(name) for name in value] if isinstance(value, list) else str(value).split(",")
+    many = isinstance(value, list | tuple)  # instance/config.py may give either
+    names = [str(name) for name in value] if many else str(value).split(",")
     hosts = [name.strip().lower() for name in names if name.strip()]
     if not hosts or "*" in hosts:
         return None

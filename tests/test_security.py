@@ -179,10 +179,19 @@ def test_csp_hash_matches_the_browser_algorithm():
     [(None, None), ("", None), ("*", None), (" , ", None),
      ("blog.example.com", ["blog.example.com"]),
      ("Blog.Example.com, .example.org ,", ["blog.example.com", ".example.org"]),
-     (["a.example", "b.example"], ["a.example", "b.example"])],
+     (["a.example", "b.example"], ["a.example", "b.example"]),
+     (("a.example", "B.example"), ["a.example", "b.example"])],
 )  # fmt: skip
 def test_allowed_hosts_parsing(value, expected):
     assert parse_hosts(value) == expected
+
+
+def test_a_tuple_of_allowed_hosts_serves_them(app_config, request):
+    # A tuple in instance/config.py was read as the string "('localhost',)": every host 400.
+    app_config["ALLOWED_HOSTS"] = ("localhost",)
+    client = request.getfixturevalue("client")
+    assert client.get("/", headers={"Host": "localhost"}).status_code == 200
+    assert client.get("/", headers={"Host": "other.example"}).status_code == 400
 
 
 @pytest.fixture
