@@ -6,7 +6,8 @@ For each size it creates a PostgreSQL database on BENCH_DATABASE_URL (default
 postgresql://postgres@127.0.0.1:5432/postgres), builds the schema with the migrations,
 seeds it like ``flask seed --authors A --blogs-per-author B`` and runs ``VACUUM ANALYZE``
 (as autovacuum would soon after). Then it times each page through the test client with
-caching off (every read from PostgreSQL): one warm-up, then the median of ``--runs``. It
+caching off (every read from PostgreSQL): one warm-up, then the median of ``--runs``
+rounds that interleave sizes and pages. It
 prints a Markdown table with the ratio of the large site to the small one. The databases
 are dropped at the end unless ``--keep`` (a second run with ``--keep`` reuses them).
 """
@@ -59,10 +60,11 @@ def make_site(admin: Any, name: str, authors: int, per_author: int, keep: bool) 
          "SITE_URL": "https://blog.example", "RATELIMIT_ENABLED": False}
     )  # fmt: skip
     with app.app_context():
-        if not (exists and keep):
-            from flask_migrate import upgrade
+        from flask_migrate import upgrade
 
-            upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+        # A kept database is brought up to the newest schema too (a no-op when it is).
+        upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+        if not (exists and keep):
             started = time.perf_counter()
             seed_demo()
             seed_bulk(authors, per_author)
@@ -94,15 +96,11 @@ def pages(app: Any) -> dict[str, str]:
     }
 
 
-def timed(get: Callable[[], Any], runs: int) -> float:
-    """Return the median time in ms of ``get`` after one warm-up run."""
+def timed(get: Callable[[], Any]) -> float:
+    """Return the time in ms of one call of ``get``."""
+    started = time.perf_counter()
     get()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        get()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+    return (time.perf_counter() - started) * 1000
 
 
 def main() -> None:
@@ -112,25 +110,30 @@ def main() -> None:
     options = parser.parse_args()
     admin = create_engine(base_url(), isolation_level="AUTOCOMMIT")
     results: dict[str, dict[str, str]] = {}
-    names = []
+    names, clients, paths = [], {}, {}
     try:
         for size, (authors, per_author) in SIZES.items():
             name = f"blogsite_scale_{authors * per_author}"
             names.append(name)
             app = make_site(admin, name, authors, per_author, options.keep)
-            client = app.test_client()
-            for row, path in pages(app).items():
-                status = client.get(path).status_code
-                if status == 404:
-                    results.setdefault(row, {})[size] = "n/a"
-                    continue
-                assert status == 200, (path, status)
-                ms = timed(
-                    lambda path=path, client=client: client.get(path).get_data(), options.runs
-                )
-                results.setdefault(row, {})[size] = f"{ms:.1f}"
-            with app.app_context():
-                db.engine.dispose()
+            clients[size], paths[size] = app.test_client(), pages(app)
+            for row, path in paths[size].items():
+                status = clients[size].get(path).status_code  # also the warm-up
+                assert status in (200, 404), (path, status)
+                results.setdefault(row, {})[size] = "n/a" if status == 404 else ""
+        # Rounds interleave the sizes and pages, so a busy moment of the machine lands on
+        # every cell alike rather than on one size; each cell is the median of its rounds.
+        times: dict[tuple[str, str], list[float]] = {}
+        for _ in range(options.runs):
+            for row in results:
+                for size, client in clients.items():
+                    if results[row][size] == "n/a":
+                        continue
+                    path = paths[size][row]
+                    ms = timed(lambda path=path, client=client: client.get(path).get_data())
+                    times.setdefault((row, size), []).append(ms)
+        for (row, size), values in times.items():
+            results[row][size] = f"{statistics.median(values):.1f}"
     finally:
         if not options.keep:
             with admin.connect() as conn:
