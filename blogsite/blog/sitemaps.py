@@ -7,7 +7,6 @@ A sitemap holds at most 50,000 URLs (sitemaps.org). A bigger site gets a sitemap
 from __future__ import annotations
 
 import math
-from datetime import datetime
 
 from flask import Response, abort, current_app, render_template, url_for
 
@@ -30,11 +29,7 @@ def sitemap() -> Response:
     size, total = int(current_app.config["SITEMAP_MAX_URLS"]), sitemap_rows.total(counts)
     if total <= size:
         return xml(sitemap_rows.urlset(sitemap_rows.rows(counts, 0, total)))
-    latest: dict[int, datetime] = {}
-    for position, (_, _, changed) in enumerate(sitemap_rows.rows(counts, 0, total)):
-        number = position // size + 1
-        if changed is not None and (number not in latest or changed > latest[number]):
-            latest[number] = changed
+    latest = sitemap_rows.latest_by_part(counts, size)
     parts = [(number, latest.get(number)) for number in range(1, math.ceil(total / size) + 1)]
     return xml(render_template("blog/sitemap_index.xml", parts=parts))
 

@@ -27,6 +27,16 @@ def page_arg() -> int:
     return page
 
 
+def after_arg() -> int | None:
+    """Return ``?after=`` (the id of the last blog an Older link came from), or None."""
+    raw = request.args.get("after")
+    if raw is None:
+        return None
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 10 or int(raw) > MAX_ID:
+        abort(400, description="after must be a blog id.")
+    return int(raw)
+
+
 def per_page() -> int:
     """Return the configured number of blogs per listing page."""
     return int(current_app.config["BLOGS_PER_PAGE"])
@@ -48,7 +58,7 @@ def can_see_drafts_of(author_user_id: int | None) -> bool:
 @bp.get("/")
 @cached_page
 def index() -> str:
-    listing = queries.home_page(page_arg(), per_page())
+    listing = queries.home_page(page_arg(), per_page(), after_arg())
     check_page_exists(listing)
     return render_template("blog/index.html", listing=listing)
 
@@ -70,7 +80,7 @@ def author(author_id: int) -> str:
     info = queries.author_info(author_id) if author_id <= MAX_ID else None
     if info is None:
         abort(404)
-    listing = queries.author_page(author_id, page_arg(), per_page())
+    listing = queries.author_page(author_id, page_arg(), per_page(), after_arg())
     check_page_exists(listing)
     drafts = queries.author_drafts(author_id) if can_see_drafts_of(info["user_id"]) else []
     return render_template("blog/author.html", author=info, listing=listing, drafts=drafts)
@@ -82,7 +92,7 @@ def tag(slug: str) -> str:
     info = queries.tag_info(slug) if len(slug) <= 60 else None
     if info is None:
         abort(404)
-    listing = queries.tag_page(info["id"], page_arg(), per_page())
+    listing = queries.tag_page(info["id"], page_arg(), per_page(), after_arg())
     check_page_exists(listing)
     return render_template("blog/tag.html", tag=info, listing=listing)
 
