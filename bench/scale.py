@@ -69,8 +69,10 @@ def make_site(admin: Any, name: str, authors: int, per_author: int, keep: bool) 
             seed_demo()
             seed_bulk(authors, per_author)
             print(f"seeded {name} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("VACUUM ANALYZE"))
+        # After seeding or a migration's backfill, as autovacuum would soon do: without it
+        # index-only scans visit the heap for every row the backfill rewrote.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
     return app
 
 
@@ -82,10 +84,14 @@ def pages(app: Any) -> dict[str, str]:
         author = db.session.scalar(select(func.max(Author.id)))
         slug = db.session.scalar(select(Blog.slug).order_by(Blog.id.desc()).limit(1))
         mine = db.session.scalar(select(func.count()).where(Blog.author_id == author)) or 0
-    last = -(-published // per_page)
+        last = -(-published // per_page)
+        # The Older link of the page before the last carries the id of its last blog.
+        newest_first = select(Blog.id).order_by(Blog.created_at.desc(), Blog.id.desc())
+        anchor = db.session.scalar(newest_first.offset((last - 1) * per_page - 1).limit(1))
     return {
         "`/`": "/",
-        "`/?page=N` (the last page)": f"/?page={last}",
+        "`/?page=N` (the last page, an old link)": f"/?page={last}",
+        "`/?page=N&after=<id>` (the last, by its Older link)": f"/?page={last}&after={anchor}",
         "`/author/<id>/`": f"/author/{author}/",
         "`/author/<id>/?page=N` (the last)": f"/author/{author}/?page={-(-mine // per_page)}",
         "`/tag/tag1/` (2 blogs)": "/tag/tag1/",

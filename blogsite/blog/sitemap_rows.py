@@ -97,7 +97,7 @@ def latest_by_part(counts: dict[str, int], size: int) -> dict[int, datetime]:
         inner = keyed.subquery()
         key, changed = inner.c
         number = func.row_number().over(order_by=key) - 1 + base
-        positioned = select((number / size + 1).label("part"), changed.label("changed"))
+        positioned = select((number // size + 1).label("part"), changed.label("changed"))
         sub = positioned.subquery()
         selects.append(select(sub.c.part, func.max(sub.c.changed)).group_by(sub.c.part))
         base += counts[kind]
@@ -138,7 +138,9 @@ def url_maker() -> Callable[[str, Any], str]:
 
 def lastmod(changed: datetime) -> str:
     """Return ``iso_datetime(changed)`` (RFC 3339 in UTC) faster than strftime."""
-    return changed.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+    if changed.utcoffset():
+        changed = changed.astimezone(UTC)
+    return changed.isoformat(timespec="seconds")[:19] + "Z"  # drop "+00:00", if any
 
 
 def urlset(found: Iterator[Row]) -> str:
