@@ -22,7 +22,7 @@ from ..extensions import db
 from ..models import STATUS_PUBLISHED, Author, Blog, Tag
 from ..site_url import absolute_url
 
-Row = tuple[str, Any, datetime | None]  # endpoint, its one argument, last change
+Row = tuple[str, Any, datetime | str | None]  # endpoint, its one argument, last change
 SAFE = "!$&'()*+,/:;=@"  # what werkzeug's path converters leave unquoted
 PLAIN = re.compile(r"[A-Za-z0-9_.~-]+")  # unchanged by quote() and by XML escaping
 HEAD = '<?xml version="1.0" encoding="utf-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
@@ -58,30 +58,44 @@ def _author_changes() -> Select[Any]:
     return select(inner.c.id, inner.c.changed).where(inner.c.changed.is_not(None))
 
 
-def _slices() -> list[tuple[str, str, Select[Any], Select[Any]]]:
+def iso_utc(column: Any) -> Any:
+    """Return SQL writing ``lastmod(column)``: the database formats, Python only joins."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+    return func.strftime("%Y-%m-%dT%H:%M:%SZ", column)  # SQLite: stored as naive UTC text
+
+
+def _slices(
+    stamp: Callable[[Any], Any] = lambda c: c,
+) -> list[tuple[str, str, Select[Any], Select[Any]]]:
     """Return (kind, endpoint, its URLs' rows in order, (order key, change) unordered)."""
     published = Blog.status == STATUS_PUBLISHED
     authors = _author_changes()
-    blogs = select(Blog.slug, Blog.updated_at).where(published).order_by(Blog.id)
+    author_id, author_changed = authors.selected_columns
+    blogs = select(Blog.slug, stamp(Blog.updated_at)).where(published).order_by(Blog.id)
     return [
         ("blogs", "blog.detail", blogs, select(Blog.id, Blog.updated_at).where(published)),
-        ("authors", "blog.author", authors.order_by(authors.selected_columns[0]), authors),
-        ("tags", "blog.tag", select(Tag.slug, Tag.updated_at).order_by(Tag.id),
+        ("authors", "blog.author",
+         authors.with_only_columns(author_id, stamp(author_changed)).order_by(author_id), authors),
+        ("tags", "blog.tag", select(Tag.slug, stamp(Tag.updated_at)).order_by(Tag.id),
          select(Tag.id, Tag.updated_at)),
     ]  # fmt: skip
 
 
-def rows(counts: dict[str, int], start: int, stop: int) -> Iterator[Row]:
-    """Yield the URLs at positions ``start`` to ``stop`` (one query per kind, always)."""
+def rows(counts: dict[str, int], start: int, stop: int, stamped: bool = False) -> Iterator[Row]:
+    """Yield the URLs at positions ``start`` to ``stop`` (one query per kind, always).
+
+    ``stamped`` yields each change as its ``lastmod`` text, formatted by the database.
+    """
     if start == 0:
         yield "blog.index", None, None
     base = 1
-    for kind, endpoint, stmt, _ in _slices():
+    for kind, endpoint, stmt, _ in _slices(iso_utc if stamped else lambda c: c):
         low, high = max(start - base, 0), max(min(stop - base, counts[kind]), 0)
         base += counts[kind]
         sliced = stmt.offset(low).limit(max(high - low, 0)).execution_options(yield_per=STREAM)
         for key, changed in db.session.execute(sliced):
-            if changed is not None and changed.tzinfo is None:
+            if isinstance(changed, datetime) and changed.tzinfo is None:
                 changed = changed.replace(tzinfo=UTC)  # SQLite: naive, stored as UTC
             yield endpoint, key, changed
 
@@ -148,7 +162,9 @@ def urlset(found: Iterator[Row]) -> str:
     url = url_maker()
     lines = [HEAD]
     for endpoint, key, changed in found:
-        stamp = f"<lastmod>{lastmod(changed)}</lastmod>" if changed else ""
+        if isinstance(changed, datetime):
+            changed = lastmod(changed)
+        stamp = f"<lastmod>{changed}</lastmod>" if changed else ""
         lines.append(f"\n  <url><loc>{url(endpoint, key)}</loc>{stamp}</url>")
     lines.append("\n</urlset>")
     return "".join(lines)

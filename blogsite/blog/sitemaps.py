@@ -28,7 +28,7 @@ def sitemap() -> Response:
     counts = sitemap_rows.sizes()
     size, total = int(current_app.config["SITEMAP_MAX_URLS"]), sitemap_rows.total(counts)
     if total <= size:
-        return xml(sitemap_rows.urlset(sitemap_rows.rows(counts, 0, total)))
+        return xml(sitemap_rows.urlset(sitemap_rows.rows(counts, 0, total, stamped=True)))
     latest = sitemap_rows.latest_by_part(counts, size)
     parts = [(number, latest.get(number)) for number in range(1, math.ceil(total / size) + 1)]
     return xml(render_template("blog/sitemap_index.xml", parts=parts))
@@ -45,7 +45,8 @@ def sitemap_part(part: int) -> Response:
     if total <= size or not 1 <= part <= math.ceil(total / size):
         abort(404)
     start = (part - 1) * size
-    return xml(sitemap_rows.urlset(sitemap_rows.rows(counts, start, min(start + size, total))))
+    stop = min(start + size, total)
+    return xml(sitemap_rows.urlset(sitemap_rows.rows(counts, start, stop, stamped=True)))
 
 
 @bp.get("/robots.txt")
