@@ -33,6 +33,7 @@ def seed(app, total: int) -> None:
 
 PATHS = ["/", "/?page=2", "/author/1/", "/author/1/?page=2", "/tag/t0/", "/tag/t0/?page=2",
          "/?page=2&after=5", "/author/1/?page=2&after=5", "/tag/t0/?page=2&after=5",
+         "/?page=3&after=10", "/author/1/?page=3&after=10", "/tag/t0/?page=3&after=10",
          "/sitemap.xml", "/sitemap-1.xml", "/sitemap-2.xml"]  # fmt: skip
 
 
@@ -58,18 +59,27 @@ def test_every_page_link_walks_every_blog_once(app, client, monkeypatch):
     everything = [f"blog-{n}" for n in range(25)]
     for start in ("/", "/author/1/", "/tag/t0/"):
         expected = everything
-        seen, path, labels = [], start, []
+        pages, path, labels, last = [], start, [], ""
         while path:
             page = client.get(path)
             assert page.status_code == 200, path
-            html = page.get_data(as_text=True)
-            seen += re.findall(r'href="/blog/([^/"]+)/"', html)
+            html, last = page.get_data(as_text=True), path
+            pages.append(re.findall(r'href="/blog/([^/"]+)/"', html))
             labels += re.findall(r"Page \d+ of \d+\+?", html)
             older = re.search(r'rel="next" href="([^"]+)"', html)
             path = older.group(1).replace("&amp;", "&") if older else None
             assert path is None or "after=" in path  # a keyset cursor, not a deep OFFSET
-        assert seen == expected
+        assert [slug for page in pages for slug in page] == expected
         assert labels[0] == "Page 1 of 3+" and labels[-1] == "Page 9 of 9"
+        # And back by the Newer links: the same pages in reverse, by cursor past page 2.
+        back, path = [], last
+        while path:
+            html = client.get(path).get_data(as_text=True)
+            back.append(re.findall(r'href="/blog/([^/"]+)/"', html))
+            newer = re.search(r'rel="prev" href="([^"]+)"', html)
+            path = newer.group(1).replace("&amp;", "&") if newer else None
+            assert path is None or "after=" in path or "page=1" in path
+        assert back == pages[::-1]
     assert client.get("/?page=9").status_code == 200
     assert client.get("/?page=10").status_code == 404
     assert client.get("/?page=abc").status_code == 400

@@ -96,6 +96,7 @@ def _paginate(
     by_id = {blog.id: blog for blog in rows}
     # A page past the end has no ids: its count stops before it, so the view answers 404.
     total = (page - 1) * per_page + len(ids)
+    newer = _newer_cursor(where, key, by_id.get(mine[0]) if mine else None, page, per_page)
     return {
         "items": [_summary(by_id[i]) for i in mine if i in by_id],
         "page": page,
@@ -103,7 +104,19 @@ def _paginate(
         "total": total,
         "exact": len(ids) < LOOKAHEAD,  # else there may be more pages than "pages"
         "after": mine[-1] if len(ids) > per_page else None,  # the Older link's cursor
+        "newer": newer,  # the Newer link's cursor (None: page 1 or 2, or by number)
     }
+
+
+def _newer_cursor(
+    where: Select[Any], key: Key, first: Blog | None, page: int, per_page: int
+) -> int | None:
+    """Return the ``after`` id of the previous page: the blog per_page + 1 above this page."""
+    if first is None or page <= 2:
+        return None  # page 1 needs no cursor
+    newer = where.where(tuple_(*key) > tuple_(first.created_at, first.id))
+    stmt = newer.order_by(key[0].asc(), key[1].asc()).offset(per_page).limit(1)
+    return db.session.scalar(stmt)
 
 
 def _published() -> Select[Any]:
