@@ -71,12 +71,14 @@ def _start(where: Select[Any], key: Key, page: int, per_page: int, after: int | 
     if after is not None:
         # Older links carry the id of the last blog shown: the next page starts right
         # after it whatever its depth, where an OFFSET walks every entry before it.
-        anchor = db.session.execute(
-            select(Blog.created_at, Blog.id).where(Blog.id == after)
-        ).one_or_none()
+        # Published only: a draft's id as anchor would tell where its date falls.
+        found = select(Blog.created_at, Blog.id).where(
+            Blog.id == after, Blog.status == STATUS_PUBLISHED
+        )
+        anchor = db.session.execute(found).one_or_none()
         if anchor is not None:
             return where.where(tuple_(*key) < tuple_(*anchor))
-    # An old ?page=N link, or its anchor blog was deleted since: count from the start.
+    # An old ?page=N link, or its anchor was deleted or unpublished since: count from the start.
     return where.offset((page - 1) * per_page)
 
 
@@ -104,7 +106,7 @@ def _paginate(
         "total": total,
         "exact": len(ids) < LOOKAHEAD,  # else there may be more pages than "pages"
         "after": mine[-1] if len(ids) > per_page else None,  # the Older link's cursor
-        "newer": newer,  # the Newer link's cursor (None: page 1 or 2, or by number)
+        "newer": newer,  # the Newer link's cursor (None: to page 1, or too near the top)
     }
 
 
