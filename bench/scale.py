@@ -6,7 +6,8 @@ For each size it creates a PostgreSQL database on BENCH_DATABASE_URL (default
 postgresql://postgres@127.0.0.1:5432/postgres), builds the schema with the migrations,
 seeds it like ``flask seed --authors A --blogs-per-author B`` and runs ``VACUUM ANALYZE``
 (as autovacuum would soon after). Then it times each page through the test client with
-caching off (every read from PostgreSQL): one warm-up, then the median of ``--runs``. It
+caching off (every read from PostgreSQL): one warm-up, then the median of ``--runs``
+rounds that interleave sizes and pages. It
 prints a Markdown table with the ratio of the large site to the small one. The databases
 are dropped at the end unless ``--keep`` (a second run with ``--keep`` reuses them).
 """
@@ -59,16 +60,19 @@ def make_site(admin: Any, name: str, authors: int, per_author: int, keep: bool) 
          "SITE_URL": "https://blog.example", "RATELIMIT_ENABLED": False}
     )  # fmt: skip
     with app.app_context():
-        if not (exists and keep):
-            from flask_migrate import upgrade
+        from flask_migrate import upgrade
 
-            upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+        # A kept database is brought up to the newest schema too (a no-op when it is).
+        upgrade(directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+        if not (exists and keep):
             started = time.perf_counter()
             seed_demo()
             seed_bulk(authors, per_author)
             print(f"seeded {name} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("VACUUM ANALYZE"))
+        # After seeding or a migration's backfill, as autovacuum would soon do: without it
+        # index-only scans visit the heap for every row the backfill rewrote.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
     return app
 
 
@@ -80,10 +84,14 @@ def pages(app: Any) -> dict[str, str]:
         author = db.session.scalar(select(func.max(Author.id)))
         slug = db.session.scalar(select(Blog.slug).order_by(Blog.id.desc()).limit(1))
         mine = db.session.scalar(select(func.count()).where(Blog.author_id == author)) or 0
-    last = -(-published // per_page)
+        last = -(-published // per_page)
+        # The Older link of the page before the last carries the id of its last blog.
+        newest_first = select(Blog.id).order_by(Blog.created_at.desc(), Blog.id.desc())
+        anchor = db.session.scalar(newest_first.offset((last - 1) * per_page - 1).limit(1))
     return {
         "`/`": "/",
-        "`/?page=N` (the last page)": f"/?page={last}",
+        "`/?page=N` (the last page, an old link)": f"/?page={last}",
+        "`/?page=N&after=<id>` (the last, by its Older link)": f"/?page={last}&after={anchor}",
         "`/author/<id>/`": f"/author/{author}/",
         "`/author/<id>/?page=N` (the last)": f"/author/{author}/?page={-(-mine // per_page)}",
         "`/tag/tag1/` (2 blogs)": "/tag/tag1/",
@@ -94,15 +102,11 @@ def pages(app: Any) -> dict[str, str]:
     }
 
 
-def timed(get: Callable[[], Any], runs: int) -> float:
-    """Return the median time in ms of ``get`` after one warm-up run."""
+def timed(get: Callable[[], Any]) -> float:
+    """Return the time in ms of one call of ``get``."""
+    started = time.perf_counter()
     get()
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        get()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+    return (time.perf_counter() - started) * 1000
 
 
 def main() -> None:
@@ -112,25 +116,30 @@ def main() -> None:
     options = parser.parse_args()
     admin = create_engine(base_url(), isolation_level="AUTOCOMMIT")
     results: dict[str, dict[str, str]] = {}
-    names = []
+    names, clients, paths = [], {}, {}
     try:
         for size, (authors, per_author) in SIZES.items():
             name = f"blogsite_scale_{authors * per_author}"
             names.append(name)
             app = make_site(admin, name, authors, per_author, options.keep)
-            client = app.test_client()
-            for row, path in pages(app).items():
-                status = client.get(path).status_code
-                if status == 404:
-                    results.setdefault(row, {})[size] = "n/a"
-                    continue
-                assert status == 200, (path, status)
-                ms = timed(
-                    lambda path=path, client=client: client.get(path).get_data(), options.runs
-                )
-                results.setdefault(row, {})[size] = f"{ms:.1f}"
-            with app.app_context():
-                db.engine.dispose()
+            clients[size], paths[size] = app.test_client(), pages(app)
+            for row, path in paths[size].items():
+                status = clients[size].get(path).status_code  # also the warm-up
+                assert status in (200, 404), (path, status)
+                results.setdefault(row, {})[size] = "n/a" if status == 404 else ""
+        # Rounds interleave the sizes and pages, so a busy moment of the machine lands on
+        # every cell alike rather than on one size; each cell is the median of its rounds.
+        times: dict[tuple[str, str], list[float]] = {}
+        for _ in range(options.runs):
+            for row in results:
+                for size, client in clients.items():
+                    if results[row][size] == "n/a":
+                        continue
+                    path = paths[size][row]
+                    ms = timed(lambda path=path, client=client: client.get(path).get_data())
+                    times.setdefault((row, size), []).append(ms)
+        for (row, size), values in times.items():
+            results[row][size] = f"{statistics.median(values):.1f}"
     finally:
         if not options.keep:
             with admin.connect() as conn:

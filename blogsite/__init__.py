@@ -10,6 +10,7 @@ from flask import Flask
 from . import admin, caching, commands, logs, pipeline, security, throttling
 from .auth import sessions as auth_sessions
 from .config import load_config
+from .domain import tag_copies
 from .errors import register_error_handlers
 from .extensions import db, migrate
 from .templating import register_template_helpers
@@ -27,6 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     logs.init_app(app)
     db.init_app(app)
+    tag_copies.listen()
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
     auth_sessions.init_app(app)
     throttling.init_app(app)

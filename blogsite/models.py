@@ -104,9 +104,13 @@ blog_tags = Table(
     Model.metadata,
     Column("blog_id", ForeignKey("blogs.id", ondelete="CASCADE"), primary_key=True),
     Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
-    # The primary key serves blog -> tags; tag pages need the reverse, and with blog_id in
-    # the index a tag's blogs are read from it alone (an index-only scan).
-    Index("ix_blog_tags_tag_id_blog_id", "tag_id", "blog_id"),
+    # Copies of the blog's status and created_at (kept in step by domain/tag_copies.py): a
+    # tag's page is then one index-only range scan, newest first, with no join and no sort.
+    Column("status", String(10)),
+    Column("created_at", DateTime(timezone=True)),
+    Index(
+        "ix_blog_tags_tag_id_status_created_at_blog_id", "tag_id", "status", "created_at", "blog_id"
+    ),
 )
 
 
@@ -166,6 +170,8 @@ class Blog(TimestampMixin, Model):
         # a deep OFFSET, come from an index-only scan with no sort (blog/queries.py).
         Index("ix_blogs_status_created_at_id", "status", "created_at", "id"),
         Index("ix_blogs_author_id_status_created_at_id", "author_id", "status", "created_at", "id"),
+        # An author's latest change in one index descent (the sitemap's author URLs).
+        Index("ix_blogs_author_id_status_updated_at", "author_id", "status", "updated_at"),
         CheckConstraint(f"status IN ('{STATUS_DRAFT}', '{STATUS_PUBLISHED}')", name="status"),
     )
 

@@ -67,3 +67,35 @@ def test_sessions_migration_downgrades_and_upgrades_again(empty_database):
         columns = {c["name"] for c in inspect(db.engine).get_columns("user_sessions")}
         assert {"token_hash", "user_id", "created_at", "last_seen_at", "user_agent"} <= columns
         db.engine.dispose()
+
+
+def test_tag_copies_migration_backfills_and_downgrades(empty_database):
+    """0005 copies existing blogs' status and created_at onto blog_tags; down drops them."""
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database})
+    with app.app_context():
+        upgrade(revision="0004")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO authors (id, name, bio) VALUES (1, 'A', '')"))
+            conn.execute(
+                text(
+                    "INSERT INTO tags (id, name, slug, created_at, updated_at)"
+                    " VALUES (1, 't', 't', '2026-01-01', '2026-01-01')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO blogs (id, title, slug, content, status, author_id,"
+                    " created_at, updated_at) VALUES (1, 'B', 'b', 'x', 'draft', 1,"
+                    " '2026-01-02 03:04:05+00:00', '2026-01-02 03:04:05+00:00')"
+                )
+            )
+            conn.execute(text("INSERT INTO blog_tags (blog_id, tag_id) VALUES (1, 1)"))
+        upgrade()
+        with db.engine.connect() as conn:
+            status, created = conn.execute(text("SELECT status, created_at FROM blog_tags")).one()
+        assert status == "draft" and str(created).startswith("2026-01-02 03:04:05")
+        downgrade(revision="0004")
+        columns = {c["name"] for c in inspect(db.engine).get_columns("blog_tags")}
+        assert columns == {"blog_id", "tag_id"}
+        upgrade()
+        db.engine.dispose()

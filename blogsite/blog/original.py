@@ -10,7 +10,7 @@ from ..logs import log_event
 from ..models import MAX_ID
 from ..throttling import anon_throttle, describe_rate, scoped_throttle, user_throttle
 from . import bp, queries
-from .views import check_page_exists, page_arg, per_page
+from .views import after_arg, check_page_exists, page_arg, per_page
 
 
 def author_id_arg() -> int:
@@ -86,7 +86,7 @@ THROTTLE_PAGES = {
 def throttled_listing(endpoint: str) -> str:
     """Render every published blog (title, author, date) for one of the throttle pages."""
     throttle, heading, keyed = THROTTLE_PAGES[endpoint]
-    listing = queries.home_page(page_arg(), per_page())
+    listing = queries.home_page(page_arg(), per_page(), after_arg())
     check_page_exists(listing)
     rate = describe_rate(current_app.config["THROTTLE_RATES"][throttle])
     return render_template(

@@ -15,14 +15,14 @@ from typing import Any
 from urllib.parse import quote
 
 from markupsafe import escape
-from sqlalchemy import Select, distinct, func, select
+from sqlalchemy import Select, func, select, union_all
 
 from ..caching import cached
 from ..extensions import db
 from ..models import STATUS_PUBLISHED, Author, Blog, Tag
 from ..site_url import absolute_url
 
-Row = tuple[str, Any, datetime | None]  # endpoint, its one argument, last change
+Row = tuple[str, Any, datetime | str | None]  # endpoint, its one argument, last change
 SAFE = "!$&'()*+,/:;=@"  # what werkzeug's path converters leave unquoted
 PLAIN = re.compile(r"[A-Za-z0-9_.~-]+")  # unchanged by quote() and by XML escaping
 HEAD = '<?xml version="1.0" encoding="utf-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
@@ -34,7 +34,7 @@ def sizes() -> dict[str, int]:
     """Return how many blogs, authors and tags the sitemap lists (one query)."""
     published = Blog.status == STATUS_PUBLISHED
     blogs = select(func.count()).select_from(Blog).where(published).scalar_subquery()
-    authors = select(func.count(distinct(Blog.author_id))).where(published).scalar_subquery()
+    authors = select(func.count()).select_from(_author_changes().subquery()).scalar_subquery()
     tags = select(func.count()).select_from(Tag).scalar_subquery()
     counts = db.session.execute(select(blogs, authors, tags)).one()
     return dict(zip(("blogs", "authors", "tags"), map(int, counts), strict=True))
@@ -45,36 +45,85 @@ def total(counts: dict[str, int]) -> int:
     return 1 + sum(counts.values())
 
 
-def _slices() -> list[tuple[str, str, Select[Any]]]:
-    published = Blog.status == STATUS_PUBLISHED
-    authors = (
-        select(Author.id, func.max(Blog.updated_at))
-        .join(Blog)
-        .where(published)
-        .group_by(Author.id)
-        .order_by(Author.id)
+def _author_changes() -> Select[Any]:
+    """Select (author id, latest change of their published blogs) of authors who have one."""
+    # One descent of ix_blogs_author_id_status_updated_at per author: the cost follows the
+    # number of authors, not of blogs (a GROUP BY would read every published blog).
+    latest = (
+        select(func.max(Blog.updated_at))
+        .where(Blog.author_id == Author.id, Blog.status == STATUS_PUBLISHED)
+        .scalar_subquery()
     )
-    blogs = select(Blog.slug, Blog.updated_at).where(published).order_by(Blog.id)
+    inner = select(Author.id.label("id"), latest.label("changed")).subquery()
+    return select(inner.c.id, inner.c.changed).where(inner.c.changed.is_not(None))
+
+
+def iso_utc(column: Any) -> Any:
+    """Return SQL writing ``lastmod(column)``: the database formats, Python only joins."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
+    return func.strftime("%Y-%m-%dT%H:%M:%SZ", column)  # SQLite: stored as naive UTC text
+
+
+def _slices(
+    stamp: Callable[[Any], Any] = lambda c: c,
+) -> list[tuple[str, str, Select[Any], Select[Any]]]:
+    """Return (kind, endpoint, its URLs' rows in order, (order key, change) unordered)."""
+    published = Blog.status == STATUS_PUBLISHED
+    authors = _author_changes()
+    author_id, author_changed = authors.selected_columns
+    blogs = select(Blog.slug, stamp(Blog.updated_at)).where(published).order_by(Blog.id)
     return [
-        ("blogs", "blog.detail", blogs),
-        ("authors", "blog.author", authors),
-        ("tags", "blog.tag", select(Tag.slug, Tag.updated_at).order_by(Tag.id)),
+        ("blogs", "blog.detail", blogs, select(Blog.id, Blog.updated_at).where(published)),
+        ("authors", "blog.author",
+         authors.with_only_columns(author_id, stamp(author_changed)).order_by(author_id), authors),
+        ("tags", "blog.tag", select(Tag.slug, stamp(Tag.updated_at)).order_by(Tag.id),
+         select(Tag.id, Tag.updated_at)),
     ]  # fmt: skip
 
 
-def rows(counts: dict[str, int], start: int, stop: int) -> Iterator[Row]:
-    """Yield the URLs at positions ``start`` to ``stop`` (one query per kind, always)."""
+def rows(counts: dict[str, int], start: int, stop: int, stamped: bool = False) -> Iterator[Row]:
+    """Yield the URLs at positions ``start`` to ``stop`` (one query per kind, always).
+
+    ``stamped`` yields each change as its ``lastmod`` text, formatted by the database.
+    """
     if start == 0:
         yield "blog.index", None, None
     base = 1
-    for kind, endpoint, stmt in _slices():
+    for kind, endpoint, stmt, _ in _slices(iso_utc if stamped else lambda c: c):
         low, high = max(start - base, 0), max(min(stop - base, counts[kind]), 0)
         base += counts[kind]
         sliced = stmt.offset(low).limit(max(high - low, 0)).execution_options(yield_per=STREAM)
         for key, changed in db.session.execute(sliced):
-            if changed is not None and changed.tzinfo is None:
+            if isinstance(changed, datetime) and changed.tzinfo is None:
                 changed = changed.replace(tzinfo=UTC)  # SQLite: naive, stored as UTC
             yield endpoint, key, changed
+
+
+def latest_by_part(counts: dict[str, int], size: int) -> dict[int, datetime]:
+    """Return each part's latest change, aggregated in SQL by position (one query).
+
+    A row's part is its position (as ``rows`` numbers them) integer-divided by ``size``,
+    plus one; the database groups by it, so no row leaves the database.
+    """
+    base, selects = 1, []
+    for kind, _, _, keyed in _slices():
+        inner = keyed.subquery()
+        key, changed = inner.c
+        number = func.row_number().over(order_by=key) - 1 + base
+        positioned = select((number // size + 1).label("part"), changed.label("changed"))
+        sub = positioned.subquery()
+        selects.append(select(sub.c.part, func.max(sub.c.changed)).group_by(sub.c.part))
+        base += counts[kind]
+    latest: dict[int, datetime] = {}
+    for number, changed in db.session.execute(union_all(*selects)):
+        if changed is None:
+            continue
+        if changed.tzinfo is None:
+            changed = changed.replace(tzinfo=UTC)  # SQLite: naive, stored as UTC
+        if int(number) not in latest or changed > latest[int(number)]:
+            latest[int(number)] = changed
+    return latest
 
 
 def url_maker() -> Callable[[str, Any], str]:
@@ -103,7 +152,9 @@ def url_maker() -> Callable[[str, Any], str]:
 
 def lastmod(changed: datetime) -> str:
     """Return ``iso_datetime(changed)`` (RFC 3339 in UTC) faster than strftime."""
-    return changed.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+    if changed.utcoffset():
+        changed = changed.astimezone(UTC)
+    return changed.isoformat(timespec="seconds")[:19] + "Z"  # drop "+00:00", if any
 
 
 def urlset(found: Iterator[Row]) -> str:
@@ -111,7 +162,9 @@ def urlset(found: Iterator[Row]) -> str:
     url = url_maker()
     lines = [HEAD]
     for endpoint, key, changed in found:
-        stamp = f"<lastmod>{lastmod(changed)}</lastmod>" if changed else ""
+        if isinstance(changed, datetime):
+            changed = lastmod(changed)
+        stamp = f"<lastmod>{changed}</lastmod>" if changed else ""
         lines.append(f"\n  <url><loc>{url(endpoint, key)}</loc>{stamp}</url>")
     lines.append("\n</urlset>")
     return "".join(lines)

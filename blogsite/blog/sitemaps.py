@@ -7,7 +7,6 @@ A sitemap holds at most 50,000 URLs (sitemaps.org). A bigger site gets a sitemap
 from __future__ import annotations
 
 import math
-from datetime import datetime
 
 from flask import Response, abort, current_app, render_template, url_for
 
@@ -29,12 +28,8 @@ def sitemap() -> Response:
     counts = sitemap_rows.sizes()
     size, total = int(current_app.config["SITEMAP_MAX_URLS"]), sitemap_rows.total(counts)
     if total <= size:
-        return xml(sitemap_rows.urlset(sitemap_rows.rows(counts, 0, total)))
-    latest: dict[int, datetime] = {}
-    for position, (_, _, changed) in enumerate(sitemap_rows.rows(counts, 0, total)):
-        number = position // size + 1
-        if changed is not None and (number not in latest or changed > latest[number]):
-            latest[number] = changed
+        return xml(sitemap_rows.urlset(sitemap_rows.rows(counts, 0, total, stamped=True)))
+    latest = sitemap_rows.latest_by_part(counts, size)
     parts = [(number, latest.get(number)) for number in range(1, math.ceil(total / size) + 1)]
     return xml(render_template("blog/sitemap_index.xml", parts=parts))
 
@@ -50,7 +45,8 @@ def sitemap_part(part: int) -> Response:
     if total <= size or not 1 <= part <= math.ceil(total / size):
         abort(404)
     start = (part - 1) * size
-    return xml(sitemap_rows.urlset(sitemap_rows.rows(counts, start, min(start + size, total))))
+    stop = min(start + size, total)
+    return xml(sitemap_rows.urlset(sitemap_rows.rows(counts, start, stop, stamped=True)))
 
 
 @bp.get("/robots.txt")

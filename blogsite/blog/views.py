@@ -29,6 +29,16 @@ def page_arg() -> int:
     return page
 
 
+def after_arg() -> int | None:
+    """Return ``?after=`` (the id of the last blog an Older link came from), or None."""
+    raw = request.args.get("after")
+    if raw is None:
+        return None
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 10 or int(raw) > MAX_ID:
+        abort(400, description="after must be a blog id.")
+    return int(raw)
+
+
 def per_page() -> int:
     """Return the configured number of blogs per listing page."""
     return int(current_app.config["BLOGS_PER_PAGE"])
@@ -75,9 +85,9 @@ def can_see_drafts_of(author_user_id: int | None) -> bool:
 @bp.get("/")
 @cached_page
 def index() -> str:
-    page, size = page_arg(), per_page()
-    read = lambda: queries.home_page(page, size)  # noqa: E731
-    cards = listing_cards(f"home:{page}:{size}", ["lists"], read, "blog.index")
+    page, size, after = page_arg(), per_page(), after_arg()
+    read = lambda: queries.home_page(page, size, after)  # noqa: E731
+    cards = listing_cards(f"home:{page}:{size}:{after}", ["lists"], read, "blog.index")
     return render_template("blog/index.html", cards=cards)
 
 
@@ -101,10 +111,10 @@ def author(author_id: int) -> str:
     info = queries.author_info(author_id) if author_id <= MAX_ID else None
     if info is None:
         abort(404)
-    page, size = page_arg(), per_page()
+    page, size, after = page_arg(), per_page(), after_arg()
     cards = listing_cards(
-        f"author:{author_id}:{page}:{size}", [f"author:{author_id}"],
-        lambda: queries.author_page(author_id, page, size), "blog.author",
+        f"author:{author_id}:{page}:{size}:{after}", [f"author:{author_id}"],
+        lambda: queries.author_page(author_id, page, size, after), "blog.author",
         empty="No published blogs yet.", author_id=author_id,
     )  # fmt: skip
     drafts = queries.author_drafts(author_id) if can_see_drafts_of(info["user_id"]) else []
@@ -117,9 +127,10 @@ def tag(slug: str) -> str:
     info = queries.tag_info(slug) if len(slug) <= 60 else None
     if info is None:
         abort(404)
-    page, size, tag_id = page_arg(), per_page(), info["id"]
+    page, size, after, tag_id = page_arg(), per_page(), after_arg(), info["id"]
     cards = listing_cards(
-        f"tag:{tag_id}:{page}:{size}", ["lists"], lambda: queries.tag_page(tag_id, page, size),
+        f"tag:{tag_id}:{page}:{size}:{after}", ["lists"],
+        lambda: queries.tag_page(tag_id, page, size, after),
         "blog.tag", empty="No published blogs with this tag yet.", slug=info["slug"],
     )  # fmt: skip
     return render_template("blog/tag.html", tag=info, cards=cards)

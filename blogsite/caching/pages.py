@@ -28,10 +28,10 @@ Deps = Callable[[dict[str, Any], dict[str, str]], list[str]]
 
 # endpoint -> (known query parameters, generations the page is built from)
 PAGES: dict[str, tuple[tuple[str, ...], Deps]] = {
-    "blog.index": (("page",), lambda view, args: ["lists"]),
+    "blog.index": (("page", "after"), lambda view, args: ["lists"]),
     "blog.detail": ((), lambda view, args: [f"blog:{view['slug']}"]),
-    "blog.author": (("page",), lambda view, args: [f"author:{view['author_id']}"]),
-    "blog.tag": (("page",), lambda view, args: ["lists"]),
+    "blog.author": (("page", "after"), lambda view, args: [f"author:{view['author_id']}"]),
+    "blog.tag": (("page", "after"), lambda view, args: ["lists"]),
     "blog.feed": ((), lambda view, args: ["lists"]),
     "blog.sitemap": ((), lambda view, args: ["lists"]),
     "blog.sitemap_part": ((), lambda view, args: ["lists"]),
