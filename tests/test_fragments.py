@@ -251,3 +251,21 @@ def test_two_processes_show_an_edit_and_a_logout_to_a_logged_in_reader(
         first.stop()
         second.stop()
     assert redis.Redis.from_url(app_config["REDIS_URL"]).ping()
+
+
+def test_the_logged_page_reads_the_cache_once_for_its_author(app, make_blog, monkeypatch):
+    make_blog("Once")
+    client = app.test_client()
+    text_of(client, LOGS)  # fill the caches
+    store = app.extensions[EXTENSION].store
+    reads: list[str | None] = []
+    real = store.read
+
+    def counted(gen_keys: list[str], key: str | None) -> Any:
+        reads.append(key)
+        return real(gen_keys, key)
+
+    monkeypatch.setattr(store, "read", counted)
+    assert "Once" in text_of(client, LOGS)
+    authors = [key for key in reads if key and "author_info" in key]
+    assert len(authors) == 1, reads  # one round trip to Redis for the author, not two

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Response, abort, current_app, make_response, render_template, request
 from markupsafe import Markup
 
@@ -13,17 +15,21 @@ from . import bp, queries
 from .views import after_arg, check_page_exists, page_arg, per_page
 
 
-def author_id_arg() -> int:
-    """Return ``?author_id=``: 400 when missing, malformed or negative; 404 when unknown."""
+def author_arg() -> tuple[int, dict[str, Any]]:
+    """Return ``?author_id=`` and its author: 400 when malformed or negative; 404 when unknown.
+
+    The author is returned too so the view does not read the cache for it a second time.
+    """
     raw = request.args.get("author_id", "")
     if not raw.isascii() or not raw.isdigit():
         abort(400, description="author_id must be given as a positive whole number.")
     author_id = int(raw) if len(raw) <= 10 else MAX_ID + 1
     if author_id < 1:
         abort(400, description="author_id must be given as a positive whole number.")
-    if author_id > MAX_ID or queries.author_info(author_id) is None:
+    author = queries.author_info(author_id) if author_id <= MAX_ID else None
+    if author is None:
         abort(404)
-    return author_id
+    return author_id, author
 
 
 def all_blogs_cards(author_id: int) -> Markup:
@@ -41,10 +47,10 @@ def all_blogs_cards(author_id: int) -> Markup:
 @cached_page
 def blogs_auto_invalidation() -> str:
     """List an author's blogs from ``get_all_blogs``, cached and invalidated on every write."""
-    author_id = author_id_arg()
+    author_id, author = author_arg()
     return render_template(
         "blog/author_blogs.html",
-        author=queries.author_info(author_id),
+        author=author,
         cards=all_blogs_cards(author_id),
         note="Cached with get_all_blogs(author_id); any write to these blogs invalidates it.",
     )
@@ -61,9 +67,8 @@ def blogs_logs() -> Response:
     cacheable, and it tells every cache on the way ``Cache-Control: no-store``. The
     query behind it, ``get_all_blogs``, is the cached one.
     """
-    author_id = author_id_arg()
+    author_id, author = author_arg()
     log_event("get_blogs_by_author", {"author_id": author_id})
-    author = queries.author_info(author_id)
     cards = all_blogs_cards(author_id)
     page = render_template("blog/author_blogs.html", author=author, cards=cards)
     response = make_response(page)
