@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pytest
 
@@ -62,7 +62,31 @@ def sqlite_config(tmp_path: Path) -> dict[str, Any]:
     }
 
 
-class Collector:
+class BackgroundServer:
+    """A threaded local HTTP server for a handler class, served while the block runs."""
+
+    release: threading.Event
+
+    def serve(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release.set()  # let a held request finish, so shutdown does not wait on it
+        self.server.shutdown()
+        self.server.server_close()
+
+    def url(self, path: str = "/logs") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+
+class Collector(BackgroundServer):
     """A local HTTP server that records POSTed bodies; it can hang or fail on demand."""
 
     def __init__(self, mode: str = "ok") -> None:
@@ -88,22 +112,7 @@ class Collector:
             def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep the test output clean
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> Collector:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
-
-    def url(self, path: str = "/logs") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        self.serve(Handler)
 
     def records(self) -> list[dict[str, Any]]:
         return [json.loads(body) for body in list(self.bodies)]

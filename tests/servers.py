@@ -37,6 +37,17 @@ def wait_until(check: Any, timeout: float = 15.0, what: str = "server") -> None:
     raise RuntimeError(f"{what} did not come up in {timeout} s")
 
 
+def shared_env(app_config: dict[str, Any]) -> dict[str, str]:
+    """Return the environment of app processes sharing the test's database and cache keys."""
+    return {
+        "DATABASE_URL": app_config["SQLALCHEMY_DATABASE_URI"],
+        "REDIS_URL": app_config["REDIS_URL"],
+        "SECRET_KEY": "two-process-test",  # one key: a cookie from one process works in both
+        "BLOGSITE_CACHE_KEY_PREFIX": app_config["CACHE_KEY_PREFIX"],
+        "BLOGSITE_SECURE_COOKIES": "0",
+    }
+
+
 class RedisServer:
     """A redis-server of our own on a free port, which tests may stop, hang and restart."""
 

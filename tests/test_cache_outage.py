@@ -14,7 +14,7 @@ from blogsite.caching.generations import EXTENSION
 from blogsite.extensions import db
 from blogsite.models import Blog
 
-from .servers import Gunicorn, RedisServer, wait_until
+from .servers import Gunicorn, RedisServer, shared_env, wait_until
 
 # Redis is what fails here, not the database: one database (SQLite) keeps CI short.
 pytestmark = [
@@ -121,14 +121,7 @@ def test_redis_outage_under_load(app, make_blog, own_redis, failure, caplog):
 def test_two_app_processes_see_every_write(app, make_blog, redis_url, app_config):
     """Two gunicorn instances sharing one Redis prefix: a write shows in both at once."""
     make_blog("Alpha", author_name="writer")
-    env = {
-        "DATABASE_URL": app_config["SQLALCHEMY_DATABASE_URI"],
-        "REDIS_URL": app_config["REDIS_URL"],
-        "SECRET_KEY": "two-process-test",
-        "BLOGSITE_CACHE_KEY_PREFIX": app_config["CACHE_KEY_PREFIX"],
-        "BLOGSITE_SECURE_COOKIES": "0",
-    }
-    first, second = Gunicorn(env), Gunicorn(env)
+    first, second = Gunicorn(shared_env(app_config)), Gunicorn(shared_env(app_config))
     try:
         for path in PATHS:
             assert first.get(path)[1]["X-Cache"] == "MISS"

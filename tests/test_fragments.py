@@ -22,7 +22,7 @@ from blogsite.extensions import db
 from blogsite.models import Author, Blog
 
 from .conftest import DEFAULT_PASSWORD, DEFAULT_PHONE, count_queries
-from .servers import Gunicorn
+from .servers import Gunicorn, shared_env
 from .test_cache_concurrency import engine_of
 
 pytestmark = pytest.mark.redis
@@ -219,14 +219,7 @@ def test_two_processes_show_an_edit_and_a_logout_to_a_logged_in_reader(
 ):
     slug = make_blog("Alpha", content="Alpha body")
     make_user()
-    env = {
-        "DATABASE_URL": app_config["SQLALCHEMY_DATABASE_URI"],
-        "REDIS_URL": app_config["REDIS_URL"],
-        "SECRET_KEY": "two-process-test",
-        "BLOGSITE_CACHE_KEY_PREFIX": app_config["CACHE_KEY_PREFIX"],
-        "BLOGSITE_SECURE_COOKIES": "0",
-    }
-    first, second = Gunicorn(env), Gunicorn(env)
+    first, second = Gunicorn(shared_env(app_config)), Gunicorn(shared_env(app_config))
     try:
         jar = http.cookiejar.CookieJar()
         reader = Browser(jar)

@@ -10,7 +10,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from blogsite import create_app
@@ -20,7 +20,7 @@ from blogsite.logs.context import ContextFilter
 from blogsite.logs.filters import JsonFormatter, RedactionFilter
 from blogsite.logs.handlers import SHIPPING_LOGGER, http_queue_handler
 
-from .logtools import Collector, free_port, parse_lines, wait_for
+from .logtools import BackgroundServer, Collector, free_port, parse_lines, wait_for
 
 REQUESTS = 15
 
@@ -106,7 +106,7 @@ def test_a_forked_worker_still_ships_its_records(sqlite_config: dict[str, Any]) 
         configure_logging()
 
 
-class KeepAliveCollector:
+class KeepAliveCollector(BackgroundServer):
     """An HTTP/1.1 collector like real ones: it keeps connections alive, closes them after
     ``idle`` seconds without a request, and can reset a request or hold it."""
 
@@ -151,21 +151,7 @@ class KeepAliveCollector:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> KeepAliveCollector:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
-
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/logs"
+        self.serve(Handler)
 
     def seqs(self, ev: str) -> Counter[int]:
         return Counter(r["data"]["seq"] for r in list(self.records) if r.get("ev") == ev)
