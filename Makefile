@@ -30,8 +30,13 @@ $(VENV)/.installed-dev: $(BIN)/python $(DEV_LOCK)
 	$(BIN)/pip install --quiet --require-hashes -r $(DEV_LOCK)
 	touch $@ $(VENV)/.installed
 
+# axe-core for the accessibility tests, pinned by package-lock.json (skipped without npm).
+node_modules/.package-lock.json: package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the axe-core accessibility tests will be skipped."; fi
+
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev node_modules/.package-lock.json
 
 ## lock: re-pin every dependency with hashes after editing requirements*.txt
 ##       (keeps other pins; `make lock LOCK_ARGS=--upgrade` moves them all to the newest)

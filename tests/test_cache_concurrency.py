@@ -136,13 +136,27 @@ def test_without_the_lock_every_waiter_would_run_it(app, make_blog, redis_url):
     # The page reads the query inside its cards fragment, which has a lock of its own.
     store.client.set(store.prefix + "lock:frag::all-blogs:1", b"1", px=10_000)
     engine = engine_of(app)
-    runs, listener = count_slow_runs(app, engine, delay=0.05)
+    # Each run waits (up to 5 s) until three runs are inside the query at once, so a waiter
+    # that gives up early cannot store the value before the others give up too. With a lock
+    # that still serialized them, the first run would time out alone and the rest would hit.
+    runs: list[int] = []
+    three_inside = threading.Event()
+
+    def slow(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if GET_ALL_BLOGS_SQL in statement:
+            runs.append(1)
+            if len(runs) >= 3:
+                three_inside.set()
+            three_inside.wait(5)
+
+    event.listen(engine, "before_cursor_execute", slow)
     try:
         responses = fifty_requests(app)
     finally:
-        event.remove(engine, "before_cursor_execute", listener)
+        event.remove(engine, "before_cursor_execute", slow)
     assert all(r.status_code == 200 for r in responses)
-    assert len(runs) > 2  # a lock nobody releases: each waiter ran the query itself
+    assert three_inside.is_set()  # a lock nobody releases: waiters ran the query side by side
+    assert len(runs) > 2
 
 
 def test_an_evicted_generation_is_recreated_not_trusted(app, client, make_blog, redis_url):
