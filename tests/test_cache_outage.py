@@ -81,12 +81,12 @@ def test_redis_outage_under_load(app, make_blog, own_redis, failure, caplog):
             own_redis.shutdown_keeping_data()  # old pages and generations come back on restart
         else:
             own_redis.pause()  # accepts connections, never answers: only timeouts tell
-        time.sleep(1.0)
+        time.sleep(1.5)
         with app.app_context():  # a write while Redis is down: its invalidation is lost
             db.session.scalar(select(Blog)).title = "Written during the outage"
             db.session.commit()
             assert caching.cache_status()["reachable"] is False
-        time.sleep(1.0)
+        time.sleep(1.5)
         up = time.monotonic()
         if failure == "stopped":
             own_redis.start()
@@ -103,7 +103,10 @@ def test_redis_outage_under_load(app, make_blog, own_redis, failure, caplog):
     assert [r for r in records if r[3] >= 500] == []
     outage = load.between(down + 0.01, up)
     assert outage, "no requests completed while Redis was down"
-    assert max(r[1] - r[0] for r in outage) < 1.0
+    # A request hanging on Redis would take the whole 3 s outage; one that pays a socket
+    # timeout (0.25 s, one retry) before the circuit opens takes about 0.5 s, more on a loaded
+    # machine (CI saw 1.07 s on two busy CPUs).
+    assert max(r[1] - r[0] for r in outage) < 2.0
     after = load.between(up, end)
     # The cache is back within the retry interval (the next trial succeeds); the first hit
     # follows one miss that stores the page again (recovery bumped gen:all).
