@@ -59,6 +59,11 @@ class Site:
         example="postgresql://blogsite:PASSWORD@127.0.0.1:5432/blogsite",
     )
     SITE_NAME: str = setting("blogsite", "Site title in pages, the feed and the console.")
+    SITE_DESCRIPTION: str = setting(
+        "A blog about everything.",
+        "What the site is about, in one sentence: the home page's meta description and the "
+        "web app manifest's.",
+    )
     BLOGS_PER_PAGE: int = setting(
         10, "Blogs per listing page (home, author, tag, throttle pages).", parse=p.whole(1)
     )
