@@ -34,8 +34,10 @@ def canonical_url() -> str:
     values: dict[str, Any] = dict(request.view_args or {})
     for name in known:
         raw = request.args.get(name, "")
-        if raw.isascii() and raw.isdigit() and len(raw) <= 10 and DEFAULT_ARGS.get(name) != raw:
-            values[name] = str(int(raw))
+        if raw.isascii() and raw.isdigit() and len(raw) <= 10:
+            value = str(int(raw))  # the page cache's spelling of it: ?page=01 is ?page=1
+            if DEFAULT_ARGS.get(name) != value:
+                values[name] = value
     return absolute_url(endpoint, **values)
 
 
