@@ -59,9 +59,10 @@ class Page(HTMLParser):
         return values[0]
 
     def link(self, rel: str, **match: str) -> list[dict[str, str]]:
+        rels = lambda link: link.get("rel", "").split()  # noqa: E731
         return [
             link for link in self.links
-            if rel in link.get("rel", "").split() and all(link.get(k) == v for k, v in match.items())
+            if rel in rels(link) and all(link.get(k) == v for k, v in match.items())
         ]  # fmt: skip
 
     def find(self, tag: str | None = None, **match: str) -> list[dict[str, str]]:

@@ -47,7 +47,9 @@ def test_blog_page_has_every_sharing_tag(client, blog):
     found = page(client, "/blog/night-trains/")
     description = found.one("description")
     assert description.startswith("The last train leaves at midnight.")
-    assert [link["href"] for link in found.link("canonical")] == ["http://localhost/blog/night-trains/"]
+    assert [link["href"] for link in found.link("canonical")] == [
+        "http://localhost/blog/night-trains/"
+    ]
     assert found.one("og:type") == "article"
     assert found.one("og:title") == "Night trains"
     assert found.one("og:description") == description
@@ -99,8 +101,10 @@ def test_author_page_describes_a_person_and_links_its_feed(client, blog):
     assert found.one("description") == "Writes about trains."
     assert found.one("og:type") == "profile"
     [person] = found.json_ld
-    assert person == {"@context": "https://schema.org", "@type": "Person", "name": "Aiko Tanaka",
-                      "url": "http://localhost/author/1/", "description": "Writes about trains."}  # fmt: skip
+    assert person == {
+        "@context": "https://schema.org", "@type": "Person", "name": "Aiko Tanaka",
+        "url": "http://localhost/author/1/", "description": "Writes about trains.",
+    }  # fmt: skip
     feeds = [link["href"] for link in found.link("alternate", type="application/atom+xml")]
     assert feeds == ["/feed.xml", "/author/1/feed.xml"]
     assert client.get(feeds[1]).status_code == 200
@@ -138,9 +142,7 @@ def test_canonical_of_a_later_page_keeps_its_page(app, client, make_blog):
     assert [link["href"] for link in found.link("canonical")] == ["http://localhost/?page=2"]
 
 
-@pytest.mark.parametrize(
-    "path", ["/", "/blog/night-trains/", "/author/1/", "/tag/travel/"]
-)
+@pytest.mark.parametrize("path", ["/", "/blog/night-trains/", "/author/1/", "/tag/travel/"])
 def test_canonical_and_images_respect_the_site_url(app_config, blog, path):
     from blogsite import create_app
 
@@ -157,7 +159,10 @@ def test_canonical_and_images_respect_the_site_url(app_config, blog, path):
 def test_cover_url_makes_a_site_path_absolute(app):
     """Uploaded covers are site paths (/media/...): previews need them absolute."""
     with app.test_request_context("/", base_url="http://localhost"):
-        assert cover_url({"cover_image": "/media/covers/a.jpg"}) == "http://localhost/media/covers/a.jpg"
+        assert (
+            cover_url({"cover_image": "/media/covers/a.jpg"})
+            == "http://localhost/media/covers/a.jpg"
+        )
         assert cover_url({"cover_image": COVER}) == COVER
         assert cover_url({"cover_image": None}) is None
     app.config["SITE_URL"] = SITE
