@@ -46,7 +46,8 @@ class Site:
     SITE_URL: str | None = setting(
         None,
         "The site's address (scheme, host, port; no path): the one origin of absolute URLs in "
-        "feeds, sitemaps and robots.txt; unset, they follow each request.",
+        "feeds, sitemaps, robots.txt and pages' canonical and sharing links; unset, they follow "
+        "each request.",
         parse=p.site_url,
         example="http://localhost:8080",
         required=True,
