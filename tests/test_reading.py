@@ -191,3 +191,11 @@ def test_the_editor_ties_errors_to_title_and_status(client, auth, make_user):
     assert title["aria-invalid"] == "true" and "title-error" in title["aria-describedby"]
     [status] = page.find("fieldset", id="status")
     assert status["aria-describedby"] == "status-error" and page.texts["status-error"].strip()
+
+
+def test_a_huge_block_is_shown_plain_rather_than_holding_a_worker():
+    from blogsite.highlight import MAX_CODE
+
+    code = "x = 1  # <b>\n" * (MAX_CODE // 12 + 1)
+    html = str(render_markdown(f"```python\n{code}```"))
+    assert "<span" not in html and html.count("x = 1  # &lt;b&gt;") == MAX_CODE // 12 + 1
