@@ -10,38 +10,53 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from .highlight import highlight, language_classes, token_classes
+
 # CommonMark with tables and strikethrough; raw HTML is allowed through the parser
-# because nh3 (an allow-list sanitizer) decides what survives, not the parser.
-_markdown = MarkdownIt("commonmark", {"html": True, "linkify": False}).enable(
+# because nh3 (an allow-list sanitizer) decides what survives, not the parser. Fenced
+# code with a language is highlighted by Pygments (spans with classes, no style).
+_markdown = MarkdownIt("commonmark", {"html": True, "highlight": highlight}).enable(
     ["table", "strikethrough"]
 )
+# Excerpts are plain text: no highlighting, whose spans would split code into words.
+_plain = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3",
     "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s", "strong",
-    "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
+    "span", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "ul",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "img": {"src", "alt", "title"},
     "th": {"align"},
     "td": {"align"},
-    "code": {"class"},
 }
+# Only these classes survive (nh3 drops any other): a writer's own <span class="...">
+# can at most colour text like code does, never borrow the page's classes.
+ALLOWED_CLASSES = {"span": set(token_classes()), "code": set(language_classes())}
 _TAGS = re.compile(r"<[^>]*>")
 
 
 def render_markdown(text: str) -> Markup:
     """Render Markdown ``text`` to HTML that is safe to put in a page."""
-    html = _markdown.render(text or "")
-    clean = nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="nofollow noopener noreferrer",
-    )
-    return Markup(clean)
+    return sanitize(_markdown.render(text or ""))
+
+
+# Built once: nh3.clean() converts its allow-lists on every call, and the ~900 language
+# classes made that 660 us a blog instead of 24 us (measured here).
+_cleaner = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    allowed_classes=ALLOWED_CLASSES,
+    url_schemes={"http", "https", "mailto"},
+    link_rel="nofollow noopener noreferrer",
+)
+
+
+def sanitize(markup: str) -> Markup:
+    """Return ``markup`` with only the allowed tags, attributes, classes and URL schemes."""
+    return Markup(_cleaner.clean(markup))
 
 
 EXCERPT_SOURCE_CHARS = 2_000  # ample Markdown for 200 characters of text
@@ -56,7 +71,7 @@ def excerpt(text: str, length: int = 200) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _excerpt(head: str, length: int) -> str:
-    plain = html.unescape(" ".join(_TAGS.sub(" ", render_markdown(head)).split()))
+    plain = html.unescape(" ".join(_TAGS.sub(" ", sanitize(_plain.render(head))).split()))
     if len(plain) <= length:
         return plain
     return plain[:length].rsplit(" ", 1)[0] + "…"

@@ -28,6 +28,7 @@ def iso_datetime(value: datetime | None) -> str:
 def site_globals(app: Flask) -> dict[str, Any]:
     return {
         "site_name": app.config["SITE_NAME"],
+        "site_description": app.config["SITE_DESCRIPTION"],
     }
 
 
@@ -38,4 +39,9 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["isodatetime"] = iso_datetime
     # The one way templates build absolute URLs (feeds, sitemaps): see site_url.py.
     app.jinja_env.globals["absolute_url"] = absolute_url
+    from . import metadata  # here: metadata formats its dates with iso_datetime above
+
+    for helper in (metadata.canonical_url, metadata.cover_url, metadata.json_ld,
+                   metadata.blog_posting, metadata.person):  # fmt: skip
+        app.jinja_env.globals[helper.__name__] = helper
     app.context_processor(lambda: site_globals(app))

@@ -45,6 +45,9 @@ def shared_env(app_config: dict[str, Any]) -> dict[str, str]:
         "SECRET_KEY": "two-process-test",  # one key: a cookie from one process works in both
         "BLOGSITE_CACHE_KEY_PREFIX": app_config["CACHE_KEY_PREFIX"],
         "BLOGSITE_SECURE_COOKIES": "0",
+        # As in production: one origin for absolute URLs, so pages holding them (every
+        # public page) share one key across the processes, whatever port each listens on.
+        "BLOGSITE_SITE_URL": "http://blog.test",
     }
 
 

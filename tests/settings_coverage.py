@@ -9,6 +9,7 @@ COVERAGE: dict[str, str | None] = {
     "BLOGSITE_SITE_URL": "tests/test_deploy_check.py::test_container_check_passes_a_good_environment",
     "DATABASE_URL": "tests/test_config.py::test_environment_then_prefixed_settings",
     "BLOGSITE_SITE_NAME": "tests/test_settings.py::test_site_name_titles_the_pages",
+    "BLOGSITE_SITE_DESCRIPTION": "tests/test_metadata.py::test_site_description_describes_the_home_page_and_the_manifest",
     "BLOGSITE_BLOGS_PER_PAGE": "tests/test_settings.py::test_blogs_per_page_sets_the_cards_on_a_page",
     "BLOGSITE_FEED_SIZE": "tests/test_settings.py::test_feed_size_sets_the_entries_in_the_feed",
     "BLOGSITE_SITEMAP_MAX_URLS": "tests/test_pages.py::test_a_large_site_gets_a_sitemap_index",

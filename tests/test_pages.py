@@ -166,8 +166,10 @@ def test_sitemap_lists_public_urls(client, make_blog):
 
 
 @pytest.mark.parametrize(
-    "path", ["/", "/blog/blog-number-0/", "/author/1/", "/tag/t0/", "/feed.xml", "/sitemap.xml"]
-)
+    "path",
+    ["/", "/blog/blog-number-0/", "/author/1/", "/tag/t0/", "/feed.xml", "/sitemap.xml",
+     "/author/1/feed.xml", "/tag/t0/feed.xml"],
+)  # fmt: skip
 def test_query_count_does_not_grow_with_blogs(app, path):
     """1 blog and 50 blogs cost the same number of SQL queries (no N+1)."""
     counts = []

@@ -125,7 +125,8 @@ def test_cache_default_timeout_is_the_ttl_of_cached_values(app, app_config, make
     author_reads(app)
     prefix = app_config["CACHE_KEY_PREFIX"]
     ttls = redis_ttls(redis_url, prefix, "page:") | redis_ttls(redis_url, prefix, "q:")
-    assert "page:blog.detail:slug=alpha" in ttls and len(ttls) >= 2
+    # An HTML page holds absolute URLs (canonical, OpenGraph): keyed by its origin too.
+    assert "page:blog.detail:slug=alpha@http://localhost" in ttls and len(ttls) >= 2
     assert all(1200 < ttl <= 1234 for ttl in ttls.values()), ttls
 
 

@@ -11,7 +11,9 @@ from blogsite.config import ConfigError
 from blogsite.site_url import absolute_url
 
 SITE = "https://blog.example.com"
-ABSOLUTE = ["/feed.xml", "/sitemap.xml", "/sitemap-1.xml"]
+# Feeds, sitemaps, and the HTML pages with canonical, OpenGraph and JSON-LD links.
+ABSOLUTE = ["/feed.xml", "/sitemap.xml", "/sitemap-1.xml", "/", "/blog/alpha/", "/author/1/",
+            "/tag/news/", "/author/1/feed.xml", "/tag/news/feed.xml"]  # fmt: skip
 
 
 @pytest.fixture

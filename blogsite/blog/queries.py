@@ -19,6 +19,7 @@ from ..caching import cached, never_cached
 from ..extensions import db
 from ..markup import excerpt
 from ..models import STATUS_PUBLISHED, Author, Blog, Tag, blog_tags
+from ..reading import reading_minutes
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -36,6 +37,7 @@ def _summary(blog: Blog) -> dict[str, Any]:
         "slug": blog.slug,
         "status": blog.status,
         "excerpt": excerpt(blog.content),
+        "reading_minutes": reading_minutes(blog.content),
         "author": {"id": blog.author.id, "name": blog.author.name},
         "cover_image": blog.cover_image.image_link if blog.cover_image else None,
         "tags": [{"name": tag.name, "slug": tag.slug} for tag in blog.tags],
@@ -182,22 +184,47 @@ def tag_info(slug: str) -> dict[str, Any] | None:
     return None if tag is None else {"id": tag.id, "name": tag.name, "slug": tag.slug}
 
 
-@cached(lambda tag_id, page, per_page, after=None: ["lists"])
-def tag_page(tag_id: int, page: int, per_page: int, after: int | None = None) -> dict[str, Any]:
-    """Return a page of the published blogs carrying a tag."""
+def _tagged(tag_id: int) -> Select[Any]:
+    """Select the ids of the published blogs carrying a tag, from blog_tags alone."""
     # No join: blog_tags keeps a copy of each blog's status and created_at (models.py), so
     # a tag's page, even of a tag on half the site, is one index-only range scan.
     link = blog_tags.c
-    tagged = select(link.blog_id).where(link.tag_id == tag_id, link.status == STATUS_PUBLISHED)
-    return _paginate(tagged, page, per_page, after, (link.created_at, link.blog_id))
+    return select(link.blog_id).where(link.tag_id == tag_id, link.status == STATUS_PUBLISHED)
+
+
+TAG_KEY = (blog_tags.c.created_at, blog_tags.c.blog_id)  # a tag's listing order, newest first
+
+
+@cached(lambda tag_id, page, per_page, after=None: ["lists"])
+def tag_page(tag_id: int, page: int, per_page: int, after: int | None = None) -> dict[str, Any]:
+    """Return a page of the published blogs carrying a tag."""
+    return _paginate(_tagged(tag_id), page, per_page, after, TAG_KEY)
+
+
+def _entries(stmt: Select[Any], limit: int) -> list[dict[str, Any]]:
+    """Return the newest ``limit`` blogs ``stmt`` selects, with their content, for a feed."""
+    rows = db.session.scalars(_newest_first(_with_relations(stmt)).limit(limit)).all()
+    return [_summary(blog) | {"content": blog.content} for blog in rows]
 
 
 @cached(lambda limit: ["lists"])
 def feed_entries(limit: int) -> list[dict[str, Any]]:
     """Return the latest published blogs for the Atom feed, with their content."""
-    stmt = _newest_first(_with_relations(_published_blogs()))
-    rows = db.session.scalars(stmt.limit(limit)).all()
-    return [_summary(blog) | {"content": blog.content} for blog in rows]
+    return _entries(_published_blogs(), limit)
+
+
+@cached(lambda author_id, limit: [f"author:{author_id}"])
+def author_feed_entries(author_id: int, limit: int) -> list[dict[str, Any]]:
+    """Return an author's latest published blogs for their Atom feed."""
+    return _entries(_published_blogs().where(Blog.author_id == author_id), limit)
+
+
+@cached(lambda tag_id, limit: ["lists"])
+def tag_feed_entries(tag_id: int, limit: int) -> list[dict[str, Any]]:
+    """Return the latest published blogs carrying a tag, for its Atom feed."""
+    # The tag's newest ids from its index (as its page reads them), then only those rows.
+    ids = _newest_first(_tagged(tag_id), TAG_KEY).limit(limit).scalar_subquery()
+    return _entries(_published_blogs().where(Blog.id.in_(ids)), limit)
 
 
 @cached(lambda author_id: [f"author:{author_id}"])

@@ -15,11 +15,11 @@ from typing import Any
 from urllib.parse import quote
 
 from markupsafe import escape
-from sqlalchemy import Select, func, select, union_all
+from sqlalchemy import Select, case, func, select, union_all
 
 from ..caching import cached
 from ..extensions import db
-from ..models import STATUS_PUBLISHED, Author, Blog, Tag
+from ..models import STATUS_PUBLISHED, Author, Blog, Tag, blog_tags
 from ..site_url import absolute_url
 
 Row = tuple[str, Any, datetime | str | None]  # endpoint, its one argument, last change
@@ -58,6 +58,25 @@ def _author_changes() -> Select[Any]:
     return select(inner.c.id, inner.c.changed).where(inner.c.changed.is_not(None))
 
 
+def _tag_changes() -> Select[Any]:
+    """Select (tag id, slug, last change of its page) of every tag: its newest published blog."""
+    # One descent of ix_blog_tags_tag_id_status_created_at_blog_id per tag (the copies of
+    # each blog's status and created_at), never a read of the tag's blogs; a tag whose
+    # blogs are all drafts or older than its own last edit keeps that edit's time.
+    link = blog_tags.c
+    newest = (
+        select(func.max(link.created_at))
+        .where(link.tag_id == Tag.id, link.status == STATUS_PUBLISHED)
+        .scalar_subquery()
+    )
+    sub = select(
+        Tag.id.label("id"), Tag.slug.label("slug"), Tag.updated_at.label("own"),
+        newest.label("newest"),
+    ).subquery()  # fmt: skip
+    changed = case((sub.c.newest > sub.c.own, sub.c.newest), else_=sub.c.own)
+    return select(sub.c.id, sub.c.slug, changed.label("changed"))
+
+
 def iso_utc(column: Any) -> Any:
     """Return SQL writing ``lastmod(column)``: the database formats, Python only joins."""
     if db.session.get_bind().dialect.name == "postgresql":
@@ -70,15 +89,16 @@ def _slices(
 ) -> list[tuple[str, str, Select[Any], Select[Any]]]:
     """Return (kind, endpoint, its URLs' rows in order, (order key, change) unordered)."""
     published = Blog.status == STATUS_PUBLISHED
-    authors = _author_changes()
+    authors, tags = _author_changes(), _tag_changes()
     author_id, author_changed = authors.selected_columns
+    tag_id, tag_slug, tag_changed = tags.selected_columns
     blogs = select(Blog.slug, stamp(Blog.updated_at)).where(published).order_by(Blog.id)
     return [
         ("blogs", "blog.detail", blogs, select(Blog.id, Blog.updated_at).where(published)),
         ("authors", "blog.author",
          authors.with_only_columns(author_id, stamp(author_changed)).order_by(author_id), authors),
-        ("tags", "blog.tag", select(Tag.slug, stamp(Tag.updated_at)).order_by(Tag.id),
-         select(Tag.id, Tag.updated_at)),
+        ("tags", "blog.tag", tags.with_only_columns(tag_slug, stamp(tag_changed)).order_by(tag_id),
+         tags.with_only_columns(tag_id, tag_changed)),
     ]  # fmt: skip
 
 

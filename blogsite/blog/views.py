@@ -1,11 +1,11 @@
-"""Public pages: home, blog, author, tag and the Atom feed (sitemaps are in sitemaps.py)."""
+"""Public pages: home, blog, author and tag (feeds are in feeds.py, sitemaps in sitemaps.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from flask import Response, abort, current_app, render_template, request
+from flask import abort, current_app, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -134,12 +134,3 @@ def tag(slug: str) -> str:
         "blog.tag", empty="No published blogs with this tag yet.", slug=info["slug"],
     )  # fmt: skip
     return render_template("blog/tag.html", tag=info, cards=cards)
-
-
-@bp.get("/feed.xml")
-@cached_page
-def feed() -> Response:
-    entries = queries.feed_entries(int(current_app.config["FEED_SIZE"]))
-    updated = max((entry["updated_at"] for entry in entries), default=None)
-    body = render_template("blog/feed.xml", entries=entries, updated=updated)
-    return Response(body, mimetype="application/atom+xml")

@@ -33,6 +33,8 @@ PAGES: dict[str, tuple[tuple[str, ...], Deps]] = {
     "blog.author": (("page", "after"), lambda view, args: [f"author:{view['author_id']}"]),
     "blog.tag": (("page", "after"), lambda view, args: ["lists"]),
     "blog.feed": ((), lambda view, args: ["lists"]),
+    "blog.author_feed": ((), lambda view, args: [f"author:{view['author_id']}"]),
+    "blog.tag_feed": ((), lambda view, args: ["lists"]),
     "blog.sitemap": ((), lambda view, args: ["lists"]),
     "blog.sitemap_part": ((), lambda view, args: ["lists"]),
     "blog.blogs_auto_invalidation": (
@@ -40,9 +42,13 @@ PAGES: dict[str, tuple[tuple[str, ...], Deps]] = {
         lambda view, args: [f"author:{args['author_id']}"],
     ),
 }
-# Pages holding absolute URLs: without SITE_URL their key carries the scheme and host, so
-# one request's Host or X-Forwarded-Proto never reaches another reader.
-ABSOLUTE_URL_PAGES = frozenset({"blog.feed", "blog.sitemap", "blog.sitemap_part"})
+# Pages holding absolute URLs (feeds, sitemaps, and the canonical and OpenGraph links of
+# the HTML pages): without SITE_URL their key carries the scheme and host, so one
+# request's Host or X-Forwarded-Proto never reaches another reader.
+ABSOLUTE_URL_PAGES = frozenset(
+    {"blog.index", "blog.detail", "blog.author", "blog.tag", "blog.feed", "blog.author_feed",
+     "blog.tag_feed", "blog.sitemap", "blog.sitemap_part"}
+)  # fmt: skip
 DEFAULT_ARGS = {"page": "1"}
 MEMORY = "blogsite_page_memory"
 logger = logging.getLogger("blogsite.caching")

@@ -46,7 +46,8 @@ class Site:
     SITE_URL: str | None = setting(
         None,
         "The site's address (scheme, host, port; no path): the one origin of absolute URLs in "
-        "feeds, sitemaps and robots.txt; unset, they follow each request.",
+        "feeds, sitemaps, robots.txt and pages' canonical and sharing links; unset, they follow "
+        "each request.",
         parse=p.site_url,
         example="http://localhost:8080",
         required=True,
@@ -59,6 +60,11 @@ class Site:
         example="postgresql://blogsite:PASSWORD@127.0.0.1:5432/blogsite",
     )
     SITE_NAME: str = setting("blogsite", "Site title in pages, the feed and the console.")
+    SITE_DESCRIPTION: str = setting(
+        "A blog about everything.",
+        "What the site is about, in one sentence: the home page's meta description and the "
+        "web app manifest's.",
+    )
     BLOGS_PER_PAGE: int = setting(
         10, "Blogs per listing page (home, author, tag, throttle pages).", parse=p.whole(1)
     )
