@@ -35,21 +35,29 @@ def search(client: Any, q: str) -> str:
 
 
 def test_migration_backfills_builds_what_create_all_does_and_downgrades(empty_database):  # noqa: F811
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database,
-                      "CACHE_ENABLED": False})  # fmt: skip
+    config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database, "CACHE_ENABLED": False}
+    app = create_app(config)
     with app.app_context():
         upgrade(revision="0005")
         with db.engine.begin() as conn:
             conn.execute(text("INSERT INTO authors (id, name, bio) VALUES (1, 'A', '')"))
-            conn.execute(text("INSERT INTO tags (id, name, slug, created_at, updated_at)"
-                              " VALUES (1, 'gardening', 'gardening', '2026-01-01', '2026-01-01')"))
-            conn.execute(text(
-                "INSERT INTO blogs (id, title, slug, content, status, author_id, created_at,"
-                " updated_at) VALUES (1, 'Old tomatoes', 'old', 'Pruned early', 'published', 1,"
-                " '2026-01-02', '2026-01-02')"
-            ))
-            conn.execute(text("INSERT INTO blog_tags (blog_id, tag_id, status) VALUES (1, 1, 'published')"))
-        upgrade()  # fmt: skip
+            conn.execute(
+                text(
+                    "INSERT INTO tags (id, name, slug, created_at, updated_at)"
+                    " VALUES (1, 'gardening', 'gardening', '2026-01-01', '2026-01-01')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO blogs (id, title, slug, content, status, author_id, created_at,"
+                    " updated_at) VALUES (1, 'Old tomatoes', 'old', 'Pruned early', 'published', 1,"
+                    " '2026-01-02', '2026-01-02')"
+                )
+            )
+            conn.execute(
+                text("INSERT INTO blog_tags (blog_id, tag_id, status) VALUES (1, 1, 'published')")
+            )
+        upgrade()
         client = app.test_client()
         for word in ("tomatoes", "gardening", "pruned"):
             assert "/blog/old/" in search(client, word), word

@@ -49,4 +49,6 @@ def search_page() -> tuple[str, int]:
         status = 400 if query.too_long else 200
         return render_template("blog/search.html", q=text, problem=query.problem), status
     results = search_results(query.canonical(), page, per_page())
-    return render_template("blog/search.html", q=text, results=results, marked=search.highlighted), 200
+    return render_template(
+        "blog/search.html", q=text, results=results, marked=search.highlighted
+    ), 200

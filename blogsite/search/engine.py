@@ -12,7 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, column, func, literal, literal_column, select
+from sqlalchemy import (
+    ColumnClause,
+    ColumnElement,
+    Select,
+    Text,
+    column,
+    func,
+    literal,
+    literal_column,
+    select,
+)
 from sqlalchemy import table as table_clause
 from sqlalchemy.exc import OperationalError
 
@@ -30,8 +40,8 @@ SNIPPET_WORDS = 24
 BM25_WEIGHTS = (10.0, 4.0, 1.0)
 PG_INDEX = table_clause(TABLE, column("blog_id"), column("document"))
 FTS = table_clause(TABLE, column("rowid"), column("title"), column("tags"), column("body"))
-FTS_TABLE = literal_column(TABLE)
-CONFIG = literal_column(f"'{LANGUAGE}'::regconfig")
+FTS_TABLE: ColumnClause[Any] = literal_column(TABLE)
+CONFIG: ColumnClause[Any] = literal_column(f"'{LANGUAGE}'::regconfig")
 TITLE_OPTIONS = f'StartSel="{OPEN}", StopSel="{CLOSE}", HighlightAll=true'
 BODY_OPTIONS = (
     f'StartSel="{OPEN}", StopSel="{CLOSE}", MaxWords={SNIPPET_WORDS}, MinWords=12,'
@@ -113,16 +123,20 @@ def _postgres(query: SearchQuery, offset: int, per_page: int) -> Found:
     def headline(text: Any, options: str) -> Any:
         return func.ts_headline(CONFIG, func.translate(text, MARKERS, ""), tsquery, options)
 
-    marks = select(Blog.id, headline(Blog.title, TITLE_OPTIONS), headline(Blog.content, BODY_OPTIONS))
+    marks = select(
+        Blog.id, headline(Blog.title, TITLE_OPTIONS), headline(Blog.content, BODY_OPTIONS)
+    )
     found = db.session.execute(marks.where(Blog.id.in_([r.id for r in rows])))
     return _found(rows, {i: (title, body) for i, title, body in found})
 
 
 def _sqlite(query: SearchQuery, offset: int, per_page: int) -> Found:
     match = FTS_TABLE.op("MATCH")(literal(query.fts5(), Text))
-    weights = [literal_column(repr(w)) for w in BM25_WEIGHTS]
+    weights: list[ColumnClause[Any]] = [literal_column(repr(w)) for w in BM25_WEIGHTS]
     newest = (
-        select(FTS.c.rowid.label("id"), Blog.created_at, func.bm25(FTS_TABLE, *weights).label("score"))
+        select(
+            FTS.c.rowid.label("id"), Blog.created_at, func.bm25(FTS_TABLE, *weights).label("score")
+        )
         .select_from(FTS)
         .join(Blog, Blog.id == FTS.c.rowid)
         .where(match, searchable())

@@ -57,7 +57,9 @@ POSTGRES = [
     """CREATE TRIGGER blog_search_tags AFTER UPDATE OF name ON tags
         FOR EACH ROW EXECUTE FUNCTION blog_search_on_change()""",
 ]
-POSTGRES_BACKFILL = f"INSERT INTO blog_search (blog_id, document) SELECT b.id, {_PG_DOCUMENT} FROM blogs b"
+POSTGRES_BACKFILL = (
+    f"INSERT INTO blog_search (blog_id, document) SELECT b.id, {_PG_DOCUMENT} FROM blogs b"
+)
 POSTGRES_DROP = [
     "DROP TRIGGER IF EXISTS blog_search_tags ON tags",
     "DROP TRIGGER IF EXISTS blog_search_blog_tags ON blog_tags",
@@ -109,10 +111,13 @@ SQLITE_BACKFILL = (
 )
 SQLITE_DROP = [
     *(
-        f"DROP TRIGGER IF EXISTS blog_search_{name}"
-        for name in ("blog_insert", "blog_update", "blog_delete", "link_insert", "link_delete",
-                     "link_update", "tag_update", "tag_delete")
-    ),  # fmt: skip
+        f"DROP TRIGGER IF EXISTS blog_search_{kind}_{event}"
+        for kind, event in (
+            *(("blog", e) for e in ("insert", "update", "delete")),
+            *(("link", e) for e in ("insert", "delete", "update")),
+            *(("tag", e) for e in ("update", "delete")),
+        )
+    ),
     "DROP TABLE IF EXISTS blog_search",
 ]
 
