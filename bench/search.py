@@ -24,11 +24,11 @@ from typing import Any
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from scale import base_url, make_site  # noqa: E402  (bench/ is no package)
+from scale import base_url, make_site
 
-from blogsite.blog.search import search_results  # noqa: E402
-from blogsite.extensions import db  # noqa: E402
-from blogsite.search import parse  # noqa: E402
+from blogsite.blog.search import search_results
+from blogsite.extensions import db
+from blogsite.search import parse
 
 AUTHORS, PER_AUTHOR = 100, 1000
 
@@ -40,7 +40,9 @@ def queries(rng: random.Random) -> list[tuple[str, str, int]]:
         "every blog, title word": lambda: "bulk blog",
         "1 in 10, tag": lambda: f"topic-{rng.randrange(10)}",
         "9 in 10, -tag": lambda: f"content -topic-{rng.randrange(10)}",
-        "exact title, phrase": lambda: f'"bulk blog {rng.randrange(1, 101)}-{rng.randrange(1, 1001)}"',  # noqa: E501
+        "exact title, phrase": lambda: (
+            f'"bulk blog {rng.randrange(1, 101)}-{rng.randrange(1, 1001)}"'
+        ),
         "title words": lambda: f"bulk {rng.randrange(1, 101)}-{rng.randrange(1, 1001)}",
         "2 blogs, demo tag": lambda: rng.choice(["tag1", "tag2", "first or updated"]),
         "or of two tags": lambda: f"topic-{rng.randrange(10)} or topic-{rng.randrange(10)}",
