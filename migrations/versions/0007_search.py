@@ -24,37 +24,53 @@ POSTGRES = [
         blog_id integer PRIMARY KEY REFERENCES blogs (id) ON DELETE CASCADE,
         document tsvector NOT NULL)""",
     'CREATE INDEX ix_blog_search_document ON blog_search USING gin (document)',
-    """CREATE FUNCTION blog_search_refresh(blog integer) RETURNS void LANGUAGE sql AS $$
+    """CREATE FUNCTION blog_search_refresh(ids integer[]) RETURNS void LANGUAGE sql AS $$
         INSERT INTO blog_search (blog_id, document)
-        SELECT b.id, setweight(to_tsvector('english', b.title), 'A') || setweight(to_tsvector('english', coalesce((SELECT string_agg(t.name, ' ') FROM blog_tags bt JOIN tags t ON t.id = bt.tag_id WHERE bt.blog_id = b.id), '')), 'B') || setweight(to_tsvector('english', b.content), 'C') FROM blogs b WHERE b.id = blog
+        SELECT b.id, setweight(to_tsvector('english', b.title), 'A') || setweight(to_tsvector('english', coalesce((SELECT string_agg(t.name, ' ') FROM blog_tags bt JOIN tags t ON t.id = bt.tag_id WHERE bt.blog_id = b.id), '')), 'B') || setweight(to_tsvector('english', b.content), 'C') FROM blogs b WHERE b.id = ANY (ids)
         ON CONFLICT (blog_id) DO UPDATE SET document = EXCLUDED.document
     $$""",
     """CREATE FUNCTION blog_search_on_change() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        IF TG_TABLE_NAME = 'tags' THEN
-            PERFORM blog_search_refresh(bt.blog_id) FROM blog_tags bt WHERE bt.tag_id = NEW.id;
+        IF TG_TABLE_NAME = 'blogs' AND TG_OP = 'INSERT' THEN
+            PERFORM blog_search_refresh(ARRAY(SELECT id FROM new_rows));
         ELSIF TG_TABLE_NAME = 'blogs' THEN
-            PERFORM blog_search_refresh(NEW.id);
+            PERFORM blog_search_refresh(ARRAY(
+                SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id
+                WHERE n.title IS DISTINCT FROM o.title OR n.content IS DISTINCT FROM o.content));
+        ELSIF TG_TABLE_NAME = 'tags' THEN
+            PERFORM blog_search_refresh(ARRAY(
+                SELECT bt.blog_id FROM blog_tags bt JOIN new_rows n ON n.id = bt.tag_id
+                JOIN old_rows o ON o.id = n.id WHERE n.name IS DISTINCT FROM o.name));
+        ELSIF TG_OP = 'INSERT' THEN
+            PERFORM blog_search_refresh(ARRAY(SELECT DISTINCT blog_id FROM new_rows));
+        ELSIF TG_OP = 'DELETE' THEN
+            PERFORM blog_search_refresh(ARRAY(SELECT DISTINCT blog_id FROM old_rows));
         ELSE
-            IF TG_OP <> 'DELETE' THEN PERFORM blog_search_refresh(NEW.blog_id); END IF;
-            IF TG_OP <> 'INSERT' THEN PERFORM blog_search_refresh(OLD.blog_id); END IF;
+            PERFORM blog_search_refresh(ARRAY(SELECT blog_id FROM (
+                (SELECT blog_id, tag_id FROM old_rows EXCEPT SELECT blog_id, tag_id FROM new_rows)
+                UNION
+                (SELECT blog_id, tag_id FROM new_rows EXCEPT SELECT blog_id, tag_id FROM old_rows)
+            ) moved));
         END IF;
         RETURN NULL;
     END $$""",
-    """CREATE TRIGGER blog_search_blogs AFTER INSERT OR UPDATE OF title, content ON blogs
-        FOR EACH ROW EXECUTE FUNCTION blog_search_on_change()""",
-    """CREATE TRIGGER blog_search_blog_tags AFTER INSERT OR DELETE OR UPDATE OF blog_id, tag_id
-        ON blog_tags FOR EACH ROW EXECUTE FUNCTION blog_search_on_change()""",
-    """CREATE TRIGGER blog_search_tags AFTER UPDATE OF name ON tags
-        FOR EACH ROW EXECUTE FUNCTION blog_search_on_change()""",
+    'CREATE TRIGGER blog_search_blogs_insert AFTER INSERT ON blogs REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION blog_search_on_change()',
+    'CREATE TRIGGER blog_search_blogs_update AFTER UPDATE ON blogs REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION blog_search_on_change()',
+    'CREATE TRIGGER blog_search_links_insert AFTER INSERT ON blog_tags REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION blog_search_on_change()',
+    'CREATE TRIGGER blog_search_links_delete AFTER DELETE ON blog_tags REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION blog_search_on_change()',
+    'CREATE TRIGGER blog_search_links_update AFTER UPDATE ON blog_tags REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION blog_search_on_change()',
+    'CREATE TRIGGER blog_search_tags_update AFTER UPDATE ON tags REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION blog_search_on_change()',
 ]
 POSTGRES_BACKFILL = "INSERT INTO blog_search (blog_id, document) SELECT b.id, setweight(to_tsvector('english', b.title), 'A') || setweight(to_tsvector('english', coalesce((SELECT string_agg(t.name, ' ') FROM blog_tags bt JOIN tags t ON t.id = bt.tag_id WHERE bt.blog_id = b.id), '')), 'B') || setweight(to_tsvector('english', b.content), 'C') FROM blogs b"
 POSTGRES_DROP = [
-    'DROP TRIGGER IF EXISTS blog_search_tags ON tags',
-    'DROP TRIGGER IF EXISTS blog_search_blog_tags ON blog_tags',
-    'DROP TRIGGER IF EXISTS blog_search_blogs ON blogs',
+    'DROP TRIGGER IF EXISTS blog_search_blogs_insert ON blogs',
+    'DROP TRIGGER IF EXISTS blog_search_blogs_update ON blogs',
+    'DROP TRIGGER IF EXISTS blog_search_links_insert ON blog_tags',
+    'DROP TRIGGER IF EXISTS blog_search_links_delete ON blog_tags',
+    'DROP TRIGGER IF EXISTS blog_search_links_update ON blog_tags',
+    'DROP TRIGGER IF EXISTS blog_search_tags_update ON tags',
     'DROP FUNCTION IF EXISTS blog_search_on_change()',
-    'DROP FUNCTION IF EXISTS blog_search_refresh(integer)',
+    'DROP FUNCTION IF EXISTS blog_search_refresh(integer[])',
     'DROP TABLE IF EXISTS blog_search',
 ]
 SQLITE = [
