@@ -20,7 +20,7 @@ from .views import page_arg, per_page
 def search_results(terms: str, page: int, size: int) -> dict[str, Any]:
     """Return one page of results for a canonical query (``SearchQuery.canonical``)."""
     found = search.run(search.parse(terms), page, size)
-    cards = queries.summaries([hit.id for hit in found.hits])
+    cards = queries.summaries([hit.id for hit in found.hits]) if found.hits else {}
     items = [
         cards[hit.id] | {"title_marked": hit.title, "snippet": hit.snippet}
         for hit in found.hits
