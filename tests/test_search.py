@@ -188,3 +188,25 @@ def test_the_parser_quotes_every_term_for_fts5():
     assert query.canonical() == '"x" "a b" -"c" or "d" "NEAR*" or -"e" "unterminated"'
     assert parse('y"z').canonical() == '"y" "z"'
     assert parse("a or -e").canonical() == '"a"'  # a group of only excluded words is dropped
+
+
+def test_the_results_page_is_never_page_cached_nor_shared(client, auth, make_user, make_blog):
+    make_blog("Lanterns", content="light")
+    for _ in range(2):
+        response = client.get("/search?q=light")
+        assert response.headers.get("X-Cache") != "HIT"
+    make_user(name="Reader")
+    auth.login()
+    html = client.get("/search?q=light").get_data(as_text=True)
+    assert "Log out" in html and "/blog/lanterns/" in html  # the reader's own header
+    auth.logout()
+    assert "Log out" not in client.get("/search?q=light").get_data(as_text=True)
+
+
+def test_a_deleted_tag_leaves_its_blogs_entries(app, client, make_blog):
+    slug = make_blog("Sheds", content="timber", tags=["carpentry", "garden"])
+    assert slugs(client, "carpentry") == [slug]
+    with app.app_context():
+        db.session.delete(db.session.scalar(db.select(Tag).filter_by(name="carpentry")))
+        db.session.commit()
+    assert slugs(client, "carpentry") == [] and slugs(client, "garden") == [slug]
