@@ -119,19 +119,30 @@ def _postgres(query: SearchQuery, offset: int, per_page: int) -> Found:
         .limit(RANKED)
         .subquery()
     )
-    rank = func.ts_rank(newest.c.document, tsquery).desc()
-    rows = _page(newest, rank, offset, per_page)
-    if not rows:
-        return Found([], 0, False)
+    rank = func.ts_rank(newest.c.document, tsquery)
+    order = (rank.desc(), newest.c.created_at.desc(), newest.c.id.desc())
+    page = (
+        select(newest.c.id, func.count().over().label("matches"))
+        .add_columns(func.row_number().over(order_by=order).label("n"))
+        .order_by(*order)
+        .offset(offset)
+        .limit(per_page)
+        .subquery()
+    )
 
     def headline(text: Any, options: str) -> Any:
         return func.ts_headline(CONFIG, func.translate(text, MARKERS, ""), tsquery, options)
 
-    marks = select(
-        Blog.id, headline(Blog.title, TITLE_OPTIONS), headline(Blog.content, BODY_OPTIONS)
+    # The page's own rows only are marked (ts_headline parses the whole text), in the same
+    # round trip as the ranking.
+    marked = (
+        select(page.c.id, page.c.matches)
+        .add_columns(headline(Blog.title, TITLE_OPTIONS), headline(Blog.content, BODY_OPTIONS))
+        .join(Blog, Blog.id == page.c.id)
+        .order_by(page.c.n)
     )
-    found = db.session.execute(marks.where(Blog.id.in_([r.id for r in rows])))
-    return _found(rows, {i: (title, body) for i, title, body in found})
+    rows = db.session.execute(marked).all()
+    return _found(list(rows), {i: (title, body) for i, _, title, body in rows})
 
 
 def _sqlite(query: SearchQuery, offset: int, per_page: int) -> Found:
