@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import admin, caching, commands, logs, pipeline, security, throttling
+from . import admin, caching, commands, logs, pipeline, search, security, throttling
 from .auth import sessions as auth_sessions
 from .config import load_config
 from .domain import tag_copies
@@ -29,7 +29,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     logs.init_app(app)
     db.init_app(app)
     tag_copies.listen()
-    migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"))
+    search.init_app(app)
+    migrate.init_app(
+        app,
+        db,
+        directory=os.path.join(app.root_path, "..", "migrations"),
+        include_name=search.schema.include_name,  # the search index is no model
+    )
     auth_sessions.init_app(app)
     throttling.init_app(app)
     caching.init_app(app)

@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("blog", __name__)
 
-from . import assets, editor, feeds, original, sitemaps, views  # noqa: E402,F401  (register the routes on bp)
+from . import assets, editor, feeds, original, search, sitemaps, views  # noqa: E402,F401  (register the routes on bp)

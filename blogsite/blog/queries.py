@@ -125,6 +125,12 @@ def _newer_cursor(
     return found
 
 
+def summaries(ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Return what a list shows of each of these blogs, by id (search results' cards)."""
+    rows = db.session.scalars(_with_relations(select(Blog).where(Blog.id.in_(ids)))).all()
+    return {blog.id: _summary(blog) for blog in rows}
+
+
 def _published() -> Select[Any]:
     return select(Blog.id).where(Blog.status == STATUS_PUBLISHED)
 

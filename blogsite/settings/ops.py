@@ -9,11 +9,12 @@ from ..rates import rates
 from .spec import setting
 
 # DRF's names and defaults, plus the brute-force throttles of the forms that check a
-# password (log-in, the current password on the account page) and of registration.
+# password (log-in, the current password on the account page) and of registration, and
+# the search page's budget.
 DEFAULT_RATES: dict[str, str | None] = {
     "anon": "100/day", "user": "1000/day", "blog_limit": "1000/day",
     "login": "5/minute;20/hour", "login_phone": "10/hour", "register": "10/hour",
-    "password": "5/minute;20/hour", "password_user": "10/hour",
+    "password": "5/minute;20/hour", "password_user": "10/hour", "search": "30/minute",
 }  # fmt: skip
 
 

@@ -52,6 +52,8 @@ THROTTLES: dict[str, Throttle] = {
         Throttle("anon", address_key, ("ip",), anonymous_only=True),
         Throttle("user", user_or_address_key, ("user", "ip")),
         Throttle("blog_limit", user_or_address_key, ("user", "ip")),
+        # Each uncached search costs the database a ranking: per address, signed in or not.
+        Throttle("search", address_key, ("ip",), message="You have searched too often."),
         Throttle("login", address_key, ("ip",), ("POST",), reserved=True,
                  message="Too many failed log-in attempts from your address."),
         Throttle("login_phone", submitted_phone_key, ("phone",), ("POST",), reserved=True,
