@@ -18,9 +18,11 @@ from markupsafe import escape
 from sqlalchemy import Select, func, select, union_all
 
 from ..caching import cached
+from ..domain import publishing
 from ..extensions import db
-from ..models import STATUS_PUBLISHED, Author, Blog, Tag
+from ..models import Author, Blog, Tag
 from ..site_url import absolute_url
+from .queries import reading_now
 
 Row = tuple[str, Any, datetime | str | None]  # endpoint, its one argument, last change
 SAFE = "!$&'()*+,/:;=@"  # what werkzeug's path converters leave unquoted
@@ -32,9 +34,9 @@ STREAM = 5_000  # rows per fetch from the server-side cursor
 @cached(lambda: ["lists"])
 def sizes() -> dict[str, int]:
     """Return how many blogs, authors and tags the sitemap lists (one query)."""
-    published = Blog.status == STATUS_PUBLISHED
-    blogs = select(func.count()).select_from(Blog).where(published).scalar_subquery()
-    authors = select(func.count()).select_from(_author_changes().subquery()).scalar_subquery()
+    shown = publishing.visible(reading_now())
+    blogs = select(func.count()).select_from(Blog).where(shown).scalar_subquery()
+    authors = select(func.count()).select_from(_author_changes(shown).subquery()).scalar_subquery()
     tags = select(func.count()).select_from(Tag).scalar_subquery()
     counts = db.session.execute(select(blogs, authors, tags)).one()
     return dict(zip(("blogs", "authors", "tags"), map(int, counts), strict=True))
@@ -45,13 +47,13 @@ def total(counts: dict[str, int]) -> int:
     return 1 + sum(counts.values())
 
 
-def _author_changes() -> Select[Any]:
-    """Select (author id, latest change of their published blogs) of authors who have one."""
-    # One descent of ix_blogs_author_id_status_updated_at per author: the cost follows the
+def _author_changes(shown: Any) -> Select[Any]:
+    """Select (author id, latest change of their visible blogs) of authors who have one."""
+    # One descent of ix_blogs_author_status_updated_publish per author: the cost follows the
     # number of authors, not of blogs (a GROUP BY would read every published blog).
     latest = (
         select(func.max(Blog.updated_at))
-        .where(Blog.author_id == Author.id, Blog.status == STATUS_PUBLISHED)
+        .where(Blog.author_id == Author.id, shown)
         .scalar_subquery()
     )
     inner = select(Author.id.label("id"), latest.label("changed")).subquery()
@@ -69,8 +71,8 @@ def _slices(
     stamp: Callable[[Any], Any] = lambda c: c,
 ) -> list[tuple[str, str, Select[Any], Select[Any]]]:
     """Return (kind, endpoint, its URLs' rows in order, (order key, change) unordered)."""
-    published = Blog.status == STATUS_PUBLISHED
-    authors = _author_changes()
+    published = publishing.visible(reading_now())
+    authors = _author_changes(published)
     author_id, author_changed = authors.selected_columns
     blogs = select(Blog.slug, stamp(Blog.updated_at)).where(published).order_by(Blog.id)
     return [

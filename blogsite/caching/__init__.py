@@ -19,7 +19,15 @@ from . import backend, fragments, invalidation, pages
 from .breaker import BACKEND_ERRORS
 from .commands import cache_cli
 from .fragments import fragment, remembered, render_shared
-from .generations import ALL, EXTENSION, CacheState, cached, current_state, never_cached
+from .generations import (
+    ALL,
+    EXTENSION,
+    CacheState,
+    cached,
+    current_state,
+    expires_at,
+    never_cached,
+)
 from .pages import cached_page
 from .store import LocalStore
 
@@ -28,6 +36,7 @@ __all__ = [
     "cache_status",
     "cached",
     "cached_page",
+    "expires_at",
     "fragment",
     "init_app",
     "invalidate_all",
