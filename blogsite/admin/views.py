@@ -72,7 +72,7 @@ def status_label(view: Any, context: Any, model: Blog, name: str) -> str:
 
 
 class BlogView(SecuredModelView):
-    column_list = ["title", "author", "cover_image", "tags", "status", "publish_at", *DATES]
+    column_list = ["title", "author", "cover_image", "tags", "status", *DATES, "publish_at"]
     column_labels = {"cover_image": "Cover image", "publish_at": "Publish at (UTC)", **DATES}
     column_formatters = {"tags": tag_names, "cover_image": cover_link, "status": status_label}
     column_searchable_list = ["title", "content"]
@@ -81,7 +81,7 @@ class BlogView(SecuredModelView):
         TagFilter(Blog.id, "Tag"),
         FilterEqual(Blog.status, "Status", options=STATUS_CHOICES),
     ]
-    column_sortable_list = ["title", ("author", "author.name"), "status", "publish_at", *DATES]
+    column_sortable_list = ["title", ("author", "author.name"), "status", *DATES, "publish_at"]
     column_default_sort = ("created_at", True)
     # author and cover are joined into the list query; tags come in one IN query.
     column_select_related_list = [Blog.author, Blog.cover_image]
