@@ -8,6 +8,7 @@ from flask import flash
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, FilterLike
 from markupsafe import Markup
+from sqlalchemy import not_
 from sqlalchemy.orm import selectinload
 from wtforms import Form, SelectField, StringField, ValidationError
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # SelectChoice is new in WTForms 3.3; types-WTForms 3.2 lacks it
@@ -20,7 +21,7 @@ from ..domain.validation import RuleError
 from ..domain.validators import email_address, email_filter, http_url, newline_filter, strip_filter
 from ..extensions import db
 from ..forms import LocalTimeField
-from ..models import STATUS_DRAFT, STATUS_PUBLISHED, Author, Blog, CoverImage, Tag, User
+from ..models import STATUS_DRAFT, STATUS_PUBLISHED, Author, Blog, CoverImage, Tag, User, utcnow
 from . import audit
 from .base import SecuredModelView
 from .forms import SLUG, AdminForm, IdLoader, parse_id
@@ -46,6 +47,22 @@ class TagFilter(BaseSQLAFilter):
 
     def operation(self) -> str:
         return "is"
+
+
+class ScheduleFilter(BaseSQLAFilter):
+    """Blogs readers see now, or published blogs whose time is still to come."""
+
+    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
+        shown = publishing.visible(utcnow())
+        if value == "scheduled":
+            return query.filter(Blog.status == STATUS_PUBLISHED, not_(shown))
+        return query.filter(shown)
+
+    def operation(self) -> str:
+        return "is"
+
+
+SCHEDULE_CHOICES = [("on_site", "On the site now"), ("scheduled", "Scheduled")]
 
 
 def cover_not_taken(form: AdminForm, field: Any) -> None:
@@ -80,6 +97,7 @@ class BlogView(SecuredModelView):
         FilterLike("author.name", "Author"),
         TagFilter(Blog.id, "Tag"),
         FilterEqual(Blog.status, "Status", options=STATUS_CHOICES),
+        ScheduleFilter(Blog.publish_at, "Schedule", options=SCHEDULE_CHOICES),
     ]
     column_sortable_list = ["title", ("author", "author.name"), "status", *DATES, "publish_at"]
     column_default_sort = ("created_at", True)
