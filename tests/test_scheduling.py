@@ -237,3 +237,13 @@ def test_visible_is_one_rule(app, make_blog):
         assert publishing.next_publication(now) == publishing.as_utc(
             db.session.scalar(select(Blog.publish_at).filter_by(title="Future"))
         )
+
+
+def test_someone_elses_scheduled_blog_is_not_there_for_a_writer(app, client, make_user, make_blog):
+    make_blog("Not yet", publish_at=datetime.now(UTC) + timedelta(days=1))
+    make_blog("Out", publish_at=datetime.now(UTC) - timedelta(days=1))
+    make_user(WRITER, name="Writer")
+    client.post("/auth/login", data={"phone_no": WRITER, "password": "correct horse battery"})
+    assert client.get("/blog/not-yet/").status_code == 404
+    assert client.get("/blog/not-yet/edit").status_code == 404  # 403 would say it exists
+    assert client.get("/blog/out/edit").status_code == 403

@@ -58,8 +58,8 @@ def editable_blog(slug: str) -> Blog:
     if blog is None:
         abort(404)
     if not (current_user.is_staff or blog.author.user_id == current_user.id):
-        # Someone else's draft is not there for this user at all (as on its page).
-        abort(403 if blog.status == STATUS_PUBLISHED else 404)
+        # Someone else's draft or scheduled blog is not there for this user (as on its page).
+        abort(403 if publishing.is_visible(blog.status, blog.publish_at) else 404)
     return blog
 
 
