@@ -54,7 +54,10 @@ def per_day(now: datetime, days: int = DAYS) -> list[Bar]:
     """Return one bar per day (UTC) of the last ``days`` days: the blogs written that day."""
     first = (now.astimezone(UTC) - timedelta(days=days - 1)).date()
     start = datetime(first.year, first.month, first.day, tzinfo=UTC)
-    day = func.date(Blog.created_at)  # UTC dates: stored in UTC, sessions in UTC
+    column: Any = Blog.created_at
+    if db.session.get_bind().dialect.name == "postgresql":
+        column = func.timezone("UTC", column)  # the UTC day, whatever the session's TimeZone
+    day = func.date(column)  # SQLite stores naive UTC text
     rows = db.session.execute(
         select(day, func.count()).where(Blog.created_at >= start).group_by(day)
     ).all()
