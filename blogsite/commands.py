@@ -118,8 +118,8 @@ def seed_bulk(authors: int, blogs_per_author: int) -> int:
     topic_slug = literal("topic-") + cast(Blog.id % BULK_TOPICS, String)
     db.session.execute(
         insert(blog_tags).from_select(
-            ["blog_id", "tag_id", "status", "created_at"],
-            select(Blog.id, Tag.id, Blog.status, Blog.created_at)
+            ["blog_id", "tag_id", "status", "created_at", "publish_at"],
+            select(Blog.id, Tag.id, Blog.status, Blog.created_at, Blog.publish_at)
             .join(Tag, Tag.slug == topic_slug)
             .where(Blog.author_id > start),
         )

@@ -92,6 +92,29 @@ def client_allowed(remote_addr: str | None) -> bool:
     return any(address in network for network in current_app.extensions["metrics_allow"])
 
 
+def current_registry() -> CollectorRegistry:
+    """Return the registry ``/metrics`` serves: this process's, or every worker's summed."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # unannotated upstream
+        return registry
+    return REGISTRY
+
+
+def totals(metric: str, label: str) -> dict[tuple[str, ...], float]:
+    """Return a counter's totals by its labels (``label`` first), read through the public API."""
+    found: dict[tuple[str, ...], float] = {}
+    for family in current_registry().collect():
+        if family.name != metric:
+            continue
+        for sample in family.samples:
+            if sample.name == metric + "_total":
+                labels = sample.labels
+                key = (labels.get(label, ""), *(v for k, v in sorted(labels.items()) if k != label))
+                found[key] = found.get(key, 0.0) + sample.value
+    return found
+
+
 @bp.get("/metrics")
 def metrics() -> Response:
     """Serve the metrics in Prometheus text format (summed over workers in multiprocess mode)."""
@@ -101,12 +124,7 @@ def metrics() -> Response:
     )
     if not allowed:
         abort(403)
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # likewise
-    else:
-        registry = REGISTRY
-    response = Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+    response = Response(generate_latest(current_registry()), content_type=CONTENT_TYPE_LATEST)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -108,8 +108,15 @@ blog_tags = Table(
     # tag's page is then one index-only range scan, newest first, with no join and no sort.
     Column("status", String(10)),
     Column("created_at", DateTime(timezone=True)),
+    Column("publish_at", DateTime(timezone=True)),
+    # publish_at last: the "visible now" filter is read from the index, no heap visit.
     Index(
-        "ix_blog_tags_tag_id_status_created_at_blog_id", "tag_id", "status", "created_at", "blog_id"
+        "ix_blog_tags_tag_status_created_blog_publish",
+        "tag_id",
+        "status",
+        "created_at",
+        "blog_id",
+        "publish_at",
     ),
 )
 
@@ -168,10 +175,29 @@ class Blog(TimestampMixin, Model):
     __table_args__ = (
         # Listings order by (created_at, id): with id in the index a page's ids, even behind
         # a deep OFFSET, come from an index-only scan with no sort (blog/queries.py).
-        Index("ix_blogs_status_created_at_id", "status", "created_at", "id"),
-        Index("ix_blogs_author_id_status_created_at_id", "author_id", "status", "created_at", "id"),
+        # publish_at closes each one: the "visible now" filter (domain/publishing.py) is
+        # checked in the index, so scheduled blogs cost listings no heap visit.
+        Index(
+            "ix_blogs_status_created_at_id_publish_at", "status", "created_at", "id", "publish_at"
+        ),
+        Index(
+            "ix_blogs_author_status_created_id_publish",
+            "author_id",
+            "status",
+            "created_at",
+            "id",
+            "publish_at",
+        ),
         # An author's latest change in one index descent (the sitemap's author URLs).
-        Index("ix_blogs_author_id_status_updated_at", "author_id", "status", "updated_at"),
+        Index(
+            "ix_blogs_author_status_updated_publish",
+            "author_id",
+            "status",
+            "updated_at",
+            "publish_at",
+        ),
+        # The next scheduled publication (when cached listings expire): one descent.
+        Index("ix_blogs_status_publish_at", "status", "publish_at"),
         CheckConstraint(f"status IN ('{STATUS_DRAFT}', '{STATUS_PUBLISHED}')", name="status"),
     )
 
@@ -180,6 +206,8 @@ class Blog(TimestampMixin, Model):
     slug: Mapped[str] = mapped_column(String(120), unique=True)
     content: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), default=STATUS_PUBLISHED)
+    # A published blog with a future publish_at is scheduled: readers see it from then on.
+    publish_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     author_id: Mapped[int] = mapped_column(ForeignKey("authors.id", ondelete="CASCADE"))
     cover_image_id: Mapped[int | None] = mapped_column(
         ForeignKey("cover_images.id", ondelete="SET NULL"), unique=True
@@ -194,6 +222,14 @@ class Blog(TimestampMixin, Model):
     @property
     def is_published(self) -> bool:
         return self.status == STATUS_PUBLISHED
+
+    @property
+    def is_scheduled(self) -> bool:
+        """Return whether the blog is published for a time still to come."""
+        when = self.publish_at
+        if when is not None and when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)  # SQLite hands back naive UTC
+        return self.is_published and when is not None and when > utcnow()
 
     def __str__(self) -> str:
         return self.title

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from limits.strategies import STRATEGIES
 
@@ -105,6 +106,18 @@ def one_of(choices: tuple[str, ...] | list[str]) -> Parser:
 
 
 strategy = one_of(sorted(STRATEGIES))
+
+
+def time_zone(value: Any, env: str) -> str:
+    """Return an IANA time zone name that zoneinfo knows (``Europe/Paris``, ``UTC``)."""
+    name = str(value).strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{env} must be an IANA time zone such as UTC or Europe/Paris; got {value!r}."
+        ) from None
+    return name
 
 
 def parse_redis_nodes(value: Any, name: str) -> list[tuple[str, int]]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, current_app
 
 from .markup import render_markdown
 from .site_url import absolute_url
@@ -25,6 +26,24 @@ def iso_datetime(value: datetime | None) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def local_time(value: datetime | None) -> str:
+    """Format a stored (UTC) time in the site's time zone: 3 Dec 2026, 09:00 JST."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    local = value.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    return local.strftime("%-d %b %Y, %H:%M ") + (local.tzname() or "")
+
+
+def is_scheduled(blog: dict[str, Any]) -> bool:
+    """Return whether a blog (as queries return it) is published for a time still to come."""
+    when = blog.get("publish_at")
+    if blog.get("status") != "published" or when is None:
+        return False
+    return bool((when if when.tzinfo else when.replace(tzinfo=UTC)) > datetime.now(UTC))
+
+
 def site_globals(app: Flask) -> dict[str, Any]:
     return {
         "site_name": app.config["SITE_NAME"],
@@ -37,6 +56,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["isodatetime"] = iso_datetime
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.globals["is_scheduled"] = is_scheduled
     # The one way templates build absolute URLs (feeds, sitemaps): see site_url.py.
     app.jinja_env.globals["absolute_url"] = absolute_url
     from . import metadata  # here: metadata formats its dates with iso_datetime above

@@ -12,6 +12,7 @@ COVERAGE: dict[str, str | None] = {
     "BLOGSITE_SITE_DESCRIPTION": "tests/test_metadata.py::test_site_description_describes_the_home_page_and_the_manifest",
     "BLOGSITE_BLOGS_PER_PAGE": "tests/test_settings.py::test_blogs_per_page_sets_the_cards_on_a_page",
     "BLOGSITE_FEED_SIZE": "tests/test_settings.py::test_feed_size_sets_the_entries_in_the_feed",
+    "BLOGSITE_TIMEZONE": "tests/test_scheduling.py::test_the_editor_reads_the_time_in_the_site_time_zone",
     "BLOGSITE_SITEMAP_MAX_URLS": "tests/test_pages.py::test_a_large_site_gets_a_sitemap_index",
     "BLOGSITE_TRUSTED_PROXIES": "tests/test_containers.py::test_compose_services_and_ports",
     "BLOGSITE_SECURE_COOKIES": "tests/test_config.py::test_environment_then_prefixed_settings",

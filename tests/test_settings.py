@@ -70,7 +70,8 @@ def test_the_environment_is_read_raw_and_blank_means_unset(monkeypatch):
      ("MAX_CONTENT_LENGTH", "0", "BLOGSITE_MAX_CONTENT_LENGTH must be a whole number"),
      ("SENTRY_TRACES_SAMPLE_RATE", "2", "BLOGSITE_SENTRY_TRACES_SAMPLE_RATE must be a number"),
      ("RATELIMIT_STRATEGY", "fixed", "BLOGSITE_RATELIMIT_STRATEGY must be one of"),
-     ("CACHE_KEY_PREFIX", " ", "BLOGSITE_CACHE_KEY_PREFIX must not be empty")],
+     ("CACHE_KEY_PREFIX", " ", "BLOGSITE_CACHE_KEY_PREFIX must not be empty"),
+     ("TIMEZONE", "Mars/Olympus", "BLOGSITE_TIMEZONE must be an IANA time zone")],
 )  # fmt: skip
 def test_bad_values_stop_the_start_naming_the_variable(monkeypatch, name, value, message):
     """Values no module used to check (timeouts, sizes, switches) are checked at start-up."""

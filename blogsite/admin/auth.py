@@ -16,6 +16,7 @@ from ..auth.signin import safe_next, sign_in, sign_out
 from ..extensions import db
 from ..models import User
 from ..throttling import login_limits
+from . import dashboard
 from .audit import AuditEntry
 from .forms import AdminForm
 
@@ -73,7 +74,7 @@ class StaffPage(StaffOnly, BaseView):
 
 
 class ConsoleHome(StaffOnly, AdminIndexView):
-    """The console's front page (recent actions), its login and its logout."""
+    """The console's front page (the dashboard), its login and its logout."""
 
     def is_accessible(self) -> bool:
         # Its login and logout pages open for anyone: they are how one becomes staff.
@@ -87,7 +88,10 @@ class ConsoleHome(StaffOnly, AdminIndexView):
         entries = db.session.scalars(
             select(AuditEntry).order_by(AuditEntry.id.desc()).limit(RECENT_ACTIONS)
         ).all()
-        return self.render("admin/dashboard.html", entries=entries)
+        figures = dashboard.figures()
+        return self.render(
+            "admin/dashboard.html", entries=entries, users_link=is_superuser(), **figures
+        )
 
     @expose("/login/", methods=("GET", "POST"))
     @login_limits  # the same budgets as the site's login

@@ -49,6 +49,7 @@ class SecuredModelView(StaffOnly, ModelView):
     """A staff-only model view whose every write is audited and all-or-nothing."""
 
     form_base_class = AdminForm
+    list_template = "admin/model/console_list.html"  # named checkboxes and headers (axe)
     can_export = False
     can_set_page_size = False
     page_size = 20

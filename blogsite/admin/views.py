@@ -8,6 +8,7 @@ from flask import flash
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, FilterLike
 from markupsafe import Markup
+from sqlalchemy import not_
 from sqlalchemy.orm import selectinload
 from wtforms import Form, SelectField, StringField, ValidationError
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # SelectChoice is new in WTForms 3.3; types-WTForms 3.2 lacks it
@@ -19,7 +20,8 @@ from ..domain.slugs import tag_slug
 from ..domain.validation import RuleError
 from ..domain.validators import email_address, email_filter, http_url, newline_filter, strip_filter
 from ..extensions import db
-from ..models import STATUS_DRAFT, STATUS_PUBLISHED, Author, Blog, CoverImage, Tag, User
+from ..forms import LocalTimeField
+from ..models import STATUS_DRAFT, STATUS_PUBLISHED, Author, Blog, CoverImage, Tag, User, utcnow
 from . import audit
 from .base import SecuredModelView
 from .forms import SLUG, AdminForm, IdLoader, parse_id
@@ -47,6 +49,22 @@ class TagFilter(BaseSQLAFilter):
         return "is"
 
 
+class ScheduleFilter(BaseSQLAFilter):
+    """Blogs readers see now, or published blogs whose time is still to come."""
+
+    def apply(self, query: Any, value: Any, alias: Any = None) -> Any:
+        shown = publishing.visible(utcnow())
+        if value == "scheduled":
+            return query.filter(Blog.status == STATUS_PUBLISHED, not_(shown))
+        return query.filter(shown)
+
+    def operation(self) -> str:
+        return "is"
+
+
+SCHEDULE_CHOICES = [("on_site", "On the site now"), ("scheduled", "Scheduled")]
+
+
 def cover_not_taken(form: AdminForm, field: Any) -> None:
     """Refuse a cover image that another blog shows (the domain's rule, before populating)."""
     try:
@@ -66,29 +84,42 @@ def cover_link(view: Any, context: Any, model: Blog, name: str) -> Markup | str:
     return Markup('<a href="{}" rel="noopener noreferrer">{}</a>').format(link, link[:60])
 
 
+def status_label(view: Any, context: Any, model: Blog, name: str) -> str:
+    return "scheduled" if model.is_scheduled else model.status
+
+
 class BlogView(SecuredModelView):
-    column_list = ["title", "author", "cover_image", "tags", "status", *DATES]
-    column_labels = {"cover_image": "Cover image", **DATES}
-    column_formatters = {"tags": tag_names, "cover_image": cover_link}
+    column_list = ["title", "author", "cover_image", "tags", "status", *DATES, "publish_at"]
+    column_labels = {"cover_image": "Cover image", "publish_at": "Publish at (UTC)", **DATES}
+    column_formatters = {"tags": tag_names, "cover_image": cover_link, "status": status_label}
     column_searchable_list = ["title", "content"]
     column_filters = [
         FilterLike("author.name", "Author"),
         TagFilter(Blog.id, "Tag"),
         FilterEqual(Blog.status, "Status", options=STATUS_CHOICES),
+        ScheduleFilter(Blog.publish_at, "Schedule", options=SCHEDULE_CHOICES),
     ]
-    column_sortable_list = ["title", ("author", "author.name"), "status", *DATES]
+    column_sortable_list = ["title", ("author", "author.name"), "status", *DATES, "publish_at"]
     column_default_sort = ("created_at", True)
     # author and cover are joined into the list query; tags come in one IN query.
     column_select_related_list = [Blog.author, Blog.cover_image]
 
-    form_columns = ["title", "slug", "author", "status", "tags", "cover_image", "content"]
+    form_columns = [
+        "title", "slug", "author", "status", "publish_at", "tags", "cover_image", "content",
+    ]  # fmt: skip
     form_extra_fields = {"slug": slug_field(110, "title")}
-    form_overrides = {"status": SelectField}
+    form_overrides = {"status": SelectField, "publish_at": LocalTimeField}
     form_args = {
         "title": {"filters": [strip_filter]},
         "content": {"filters": [newline_filter]},
         "cover_image": {"validators": [cover_not_taken]},
         "status": {"choices": [SelectChoice(value, label) for value, label in STATUS_CHOICES]},
+        "publish_at": {
+            "label": "Publish at (optional)",
+            "validators": [Optional()],
+            "description": "In the site's time zone (BLOGSITE_TIMEZONE). A published blog with "
+            "a time to come stays hidden from readers until then.",
+        },
     }
 
     def __init__(self, **kwargs: Any) -> None:

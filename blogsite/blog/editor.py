@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -15,6 +17,7 @@ from ..domain.authors import profile_of
 from ..extensions import csrf, db
 from ..markup import render_markdown
 from ..models import STATUS_PUBLISHED, Blog
+from ..templating import local_time
 from ..users import signed_in_account
 from . import bp
 from .forms import BlogForm, DeleteForm
@@ -33,6 +36,7 @@ def save(blog: Blog, form: BlogForm) -> bool:
             blog.title = form.title.data or ""
             blog.content = form.content.data or ""
             publishing.set_status(blog, form.status.data or "")
+            publishing.set_publish_at(blog, form.publish_at.data)
             blog.tags = publishing.resolve_tags(form.tag_names)
             publishing.set_cover(blog, form.cover_image.data)
             publishing.ensure_slug(blog)
@@ -54,14 +58,15 @@ def editable_blog(slug: str) -> Blog:
     if blog is None:
         abort(404)
     if not (current_user.is_staff or blog.author.user_id == current_user.id):
-        # Someone else's draft is not there for this user at all (as on its page).
-        abort(403 if blog.status == STATUS_PUBLISHED else 404)
+        # Someone else's draft or scheduled blog is not there for this user (as on its page).
+        abort(403 if publishing.is_visible(blog.status, blog.publish_at) else 404)
     return blog
 
 
-def stored_values(blog: Blog) -> dict[str, str]:
+def stored_values(blog: Blog) -> dict[str, Any]:
     """Return the blog as the editor shows it."""
     return {
+        "publish_at": blog.publish_at,  # the field shows it in the site's time zone
         "title": blog.title,
         "content": blog.content,
         "tags": ", ".join(tag.name for tag in blog.tags),
@@ -77,6 +82,8 @@ def preview_of(form: BlogForm) -> Markup | None:
 
 def saved_message(blog: Blog, created: bool) -> str:
     """Say what a save did, in the words of its status."""
+    if blog.is_scheduled:
+        return f"Your blog is scheduled: readers see it from {local_time(blog.publish_at)}."
     if blog.status == STATUS_PUBLISHED:
         return "Your blog is published." if created else "Your changes are saved and published."
     return "Your draft is saved; only you can see it."

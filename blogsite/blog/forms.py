@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, select
 from wtforms import (  # type: ignore[attr-defined]  # SelectChoice is new in WTForms 3.3; types-WTForms 3.2 lacks it
     Field,
@@ -18,7 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from ..domain.validators import http_url, newline_filter, plain_text, single_line, strip_filter
 from ..extensions import db
-from ..forms import SiteForm
+from ..forms import LocalTimeField, SiteForm
 from ..models import STATUS_DRAFT, STATUS_PUBLISHED, TITLE_MAX, Blog
 
 CONTENT_MAX = 100_000  # about 15,000 words; the request limit stops anything far bigger
@@ -84,12 +85,17 @@ class BlogForm(SiteForm):
         default=STATUS_DRAFT,  # what the editor offers; a POST must say which it wants
         validators=[InputRequired(message="Choose draft or published.")],
     )
+    publish_at = LocalTimeField("Publish at (optional)", validators=[Optional()])
     preview = SubmitField("Preview")
 
     def __init__(self, *args: Any, blog_id: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.blog_id = blog_id
         self.tag_names: list[str] = []
+        self.publish_at.description = (
+            f"Time in {current_app.config['TIMEZONE']}. A published blog with a time to come "
+            "stays hidden from readers until then; empty: at once."
+        )
 
     def validate_title(self, field: Field) -> None:
         if field.errors:

@@ -12,13 +12,14 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, literal, select, tuple_
+from sqlalchemy import ColumnElement, Select, literal, not_, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..caching import cached, never_cached
+from ..caching import cached, never_cached, reading_now
+from ..domain import publishing
 from ..extensions import db
 from ..markup import excerpt
-from ..models import STATUS_PUBLISHED, Author, Blog, Tag, blog_tags
+from ..models import Author, Blog, Tag, blog_tags, utcnow
 from ..reading import reading_minutes
 
 
@@ -36,6 +37,7 @@ def _summary(blog: Blog) -> dict[str, Any]:
         "title": blog.title,
         "slug": blog.slug,
         "status": blog.status,
+        "publish_at": _utc(blog.publish_at),
         "excerpt": excerpt(blog.content),
         "reading_minutes": reading_minutes(blog.content),
         "author": {"id": blog.author.id, "name": blog.author.name},
@@ -68,15 +70,15 @@ Key = tuple[Any, Any]
 LOOKAHEAD = 2_000
 
 
-def _start(where: Select[Any], key: Key, page: int, per_page: int, after: int | None) -> Any:
+def _start(
+    where: Select[Any], key: Key, page: int, per_page: int, after: int | None, shown: Any
+) -> Any:
     """Return ``where`` from the blog after ``after`` (a keyset seek), or from its OFFSET."""
     if after is not None:
         # Older links carry the id of the last blog shown: the next page starts right
         # after it whatever its depth, where an OFFSET walks every entry before it.
         # Published only: a draft's id as anchor would tell where its date falls.
-        found = select(Blog.created_at, Blog.id).where(
-            Blog.id == after, Blog.status == STATUS_PUBLISHED
-        )
+        found = select(Blog.created_at, Blog.id).where(Blog.id == after, shown)
         anchor = db.session.execute(found).one_or_none()
         if anchor is not None:
             return where.where(tuple_(*key) < tuple_(*anchor))
@@ -85,15 +87,21 @@ def _start(where: Select[Any], key: Key, page: int, per_page: int, after: int | 
 
 
 def _paginate(
-    where: Select[Any], page: int, per_page: int, after: int | None = None, key: Key | None = None
+    where: Select[Any],
+    shown: ColumnElement[bool],
+    page: int,
+    per_page: int,
+    after: int | None = None,
+    key: Key | None = None,
 ) -> dict[str, Any]:
     """Return one page of the blogs ``where`` selects (newest first) with its page numbers.
 
-    ``where`` selects blog ids. The page's ids and the rows after it (up to LOOKAHEAD) come
+    ``where`` selects blog ids; ``shown`` is the visibility rule (a cursor's blog must pass
+    it). The page's ids and the rows after it (up to LOOKAHEAD) come
     from one index-only scan on (created_at, id); only the page's own rows are loaded.
     """
     key = key or (Blog.created_at, Blog.id)
-    stmt = _start(_newest_first(where, key), key, page, per_page, after)
+    stmt = _start(_newest_first(where, key), key, page, per_page, after, shown)
     ids = db.session.scalars(stmt.limit(max(LOOKAHEAD, per_page + 1))).all()
     mine = ids[:per_page]
     rows = db.session.scalars(_with_relations(select(Blog).where(Blog.id.in_(mine)))).all()
@@ -131,19 +139,21 @@ def summaries(ids: list[int]) -> dict[int, dict[str, Any]]:
     return {blog.id: _summary(blog) for blog in rows}
 
 
-def _published() -> Select[Any]:
-    return select(Blog.id).where(Blog.status == STATUS_PUBLISHED)
+def _visible_ids() -> tuple[Select[Any], ColumnElement[bool]]:
+    shown = publishing.visible(reading_now())
+    return select(Blog.id).where(shown), shown
 
 
-def _published_blogs() -> Select[Any]:
-    return select(Blog).where(Blog.status == STATUS_PUBLISHED)
+def _visible_blogs(now: datetime | None = None) -> Select[Any]:
+    return select(Blog).where(publishing.visible(now or reading_now()))
 
 
 # The page size is an argument, so it is part of each cached key (BLOGS_PER_PAGE).
 @cached(lambda page, per_page, after=None: ["lists"])
 def home_page(page: int, per_page: int, after: int | None = None) -> dict[str, Any]:
     """Return a page of the latest published blogs (after the blog ``after``, if given)."""
-    return _paginate(_published(), page, per_page, after)
+    where, shown = _visible_ids()
+    return _paginate(where, shown, page, per_page, after)
 
 
 @cached(lambda slug: [f"blog:{slug}"])
@@ -172,13 +182,15 @@ def author_page(
     author_id: int, page: int, per_page: int, after: int | None = None
 ) -> dict[str, Any]:
     """Return a page of an author's published blogs."""
-    return _paginate(_published().where(Blog.author_id == author_id), page, per_page, after)
+    where, shown = _visible_ids()
+    return _paginate(where.where(Blog.author_id == author_id), shown, page, per_page, after)
 
 
 @never_cached
 def author_drafts(author_id: int) -> list[dict[str, Any]]:
-    """Return an author's drafts (never cached: only their writer sees them)."""
-    stmt = select(Blog).where(Blog.author_id == author_id, Blog.status != STATUS_PUBLISHED)
+    """Return an author's drafts and scheduled blogs (never cached: only their writer sees them)."""
+    hidden = not_(publishing.visible(utcnow()))
+    stmt = select(Blog).where(Blog.author_id == author_id, hidden)
     rows = db.session.scalars(_with_relations(stmt).order_by(Blog.updated_at.desc())).all()
     return [_summary(blog) for blog in rows]
 
@@ -190,12 +202,14 @@ def tag_info(slug: str) -> dict[str, Any] | None:
     return None if tag is None else {"id": tag.id, "name": tag.name, "slug": tag.slug}
 
 
-def _tagged(tag_id: int) -> Select[Any]:
-    """Select the ids of the published blogs carrying a tag, from blog_tags alone."""
-    # No join: blog_tags keeps a copy of each blog's status and created_at (models.py), so
-    # a tag's page, even of a tag on half the site, is one index-only range scan.
+def _tagged(tag_id: int, now: datetime) -> Select[Any]:
+    """Select the ids of the blogs carrying a tag visible at ``now``, from blog_tags alone."""
+    # No join: blog_tags keeps a copy of each blog's status, created_at and publish_at
+    # (models.py), so a tag's page, even of a tag on half the site, is one index-only scan.
     link = blog_tags.c
-    return select(link.blog_id).where(link.tag_id == tag_id, link.status == STATUS_PUBLISHED)
+    return select(link.blog_id).where(
+        link.tag_id == tag_id, publishing.visible(now, link.status, link.publish_at)
+    )
 
 
 TAG_KEY = (blog_tags.c.created_at, blog_tags.c.blog_id)  # a tag's listing order, newest first
@@ -204,7 +218,8 @@ TAG_KEY = (blog_tags.c.created_at, blog_tags.c.blog_id)  # a tag's listing order
 @cached(lambda tag_id, page, per_page, after=None: ["lists"])
 def tag_page(tag_id: int, page: int, per_page: int, after: int | None = None) -> dict[str, Any]:
     """Return a page of the published blogs carrying a tag."""
-    return _paginate(_tagged(tag_id), page, per_page, after, TAG_KEY)
+    now = reading_now()
+    return _paginate(_tagged(tag_id, now), publishing.visible(now), page, per_page, after, TAG_KEY)
 
 
 def _entries(stmt: Select[Any], limit: int) -> list[dict[str, Any]]:
@@ -216,26 +231,27 @@ def _entries(stmt: Select[Any], limit: int) -> list[dict[str, Any]]:
 @cached(lambda limit: ["lists"])
 def feed_entries(limit: int) -> list[dict[str, Any]]:
     """Return the latest published blogs for the Atom feed, with their content."""
-    return _entries(_published_blogs(), limit)
+    return _entries(_visible_blogs(), limit)
 
 
 @cached(lambda author_id, limit: [f"author:{author_id}"])
 def author_feed_entries(author_id: int, limit: int) -> list[dict[str, Any]]:
     """Return an author's latest published blogs for their Atom feed."""
-    return _entries(_published_blogs().where(Blog.author_id == author_id), limit)
+    return _entries(_visible_blogs().where(Blog.author_id == author_id), limit)
 
 
 @cached(lambda tag_id, limit: ["lists"])
 def tag_feed_entries(tag_id: int, limit: int) -> list[dict[str, Any]]:
     """Return the latest published blogs carrying a tag, for its Atom feed."""
     # The tag's newest ids from its index (as its page reads them), then only those rows.
-    ids = _newest_first(_tagged(tag_id), TAG_KEY).limit(limit).scalar_subquery()
-    return _entries(_published_blogs().where(Blog.id.in_(ids)), limit)
+    now = reading_now()
+    ids = _newest_first(_tagged(tag_id, now), TAG_KEY).limit(limit).scalar_subquery()
+    return _entries(_visible_blogs(now).where(Blog.id.in_(ids)), limit)
 
 
 @cached(lambda author_id: [f"author:{author_id}"])
 def get_all_blogs(author_id: int) -> list[dict[str, Any]]:
     """Return all of an author's published blogs, newest first (the original's query)."""
-    stmt = _with_relations(_published_blogs().where(Blog.author_id == author_id))
+    stmt = _with_relations(_visible_blogs().where(Blog.author_id == author_id))
     rows = db.session.scalars(stmt.order_by(Blog.created_at.desc(), Blog.id.desc())).all()
     return [_summary(blog) for blog in rows]

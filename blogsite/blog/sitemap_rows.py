@@ -17,9 +17,10 @@ from urllib.parse import quote
 from markupsafe import escape
 from sqlalchemy import Select, case, func, select, union_all
 
-from ..caching import cached
+from ..caching import cached, reading_now
+from ..domain import publishing
 from ..extensions import db
-from ..models import STATUS_PUBLISHED, Author, Blog, Tag, blog_tags
+from ..models import Author, Blog, Tag, blog_tags
 from ..site_url import absolute_url
 
 Row = tuple[str, Any, datetime | str | None]  # endpoint, its one argument, last change
@@ -32,9 +33,9 @@ STREAM = 5_000  # rows per fetch from the server-side cursor
 @cached(lambda: ["lists"])
 def sizes() -> dict[str, int]:
     """Return how many blogs, authors and tags the sitemap lists (one query)."""
-    published = Blog.status == STATUS_PUBLISHED
-    blogs = select(func.count()).select_from(Blog).where(published).scalar_subquery()
-    authors = select(func.count()).select_from(_author_changes().subquery()).scalar_subquery()
+    shown = publishing.visible(reading_now())
+    blogs = select(func.count()).select_from(Blog).where(shown).scalar_subquery()
+    authors = select(func.count()).select_from(_author_changes(shown).subquery()).scalar_subquery()
     tags = select(func.count()).select_from(Tag).scalar_subquery()
     counts = db.session.execute(select(blogs, authors, tags)).one()
     return dict(zip(("blogs", "authors", "tags"), map(int, counts), strict=True))
@@ -45,28 +46,28 @@ def total(counts: dict[str, int]) -> int:
     return 1 + sum(counts.values())
 
 
-def _author_changes() -> Select[Any]:
-    """Select (author id, latest change of their published blogs) of authors who have one."""
-    # One descent of ix_blogs_author_id_status_updated_at per author: the cost follows the
+def _author_changes(shown: Any) -> Select[Any]:
+    """Select (author id, latest change of their visible blogs) of authors who have one."""
+    # One descent of ix_blogs_author_status_updated_publish per author: the cost follows the
     # number of authors, not of blogs (a GROUP BY would read every published blog).
     latest = (
         select(func.max(Blog.updated_at))
-        .where(Blog.author_id == Author.id, Blog.status == STATUS_PUBLISHED)
+        .where(Blog.author_id == Author.id, shown)
         .scalar_subquery()
     )
     inner = select(Author.id.label("id"), latest.label("changed")).subquery()
     return select(inner.c.id, inner.c.changed).where(inner.c.changed.is_not(None))
 
 
-def _tag_changes() -> Select[Any]:
-    """Select (tag id, slug, last change of its page) of every tag: its newest published blog."""
-    # One descent of ix_blog_tags_tag_id_status_created_at_blog_id per tag (the copies of
-    # each blog's status and created_at), never a read of the tag's blogs; a tag whose
-    # blogs are all drafts or older than its own last edit keeps that edit's time.
+def _tag_changes(now: datetime) -> Select[Any]:
+    """Select (tag id, slug, last change of its page) of every tag: its newest visible blog."""
+    # One descent of the tag listing index per tag (blog_tags' copies of each blog's status,
+    # created_at and publish_at), never a read of the tag's blogs; a tag whose blogs are all
+    # drafts, scheduled or older than its own last edit keeps that edit's time.
     link = blog_tags.c
     newest = (
         select(func.max(link.created_at))
-        .where(link.tag_id == Tag.id, link.status == STATUS_PUBLISHED)
+        .where(link.tag_id == Tag.id, publishing.visible(now, link.status, link.publish_at))
         .scalar_subquery()
     )
     sub = select(
@@ -88,8 +89,9 @@ def _slices(
     stamp: Callable[[Any], Any] = lambda c: c,
 ) -> list[tuple[str, str, Select[Any], Select[Any]]]:
     """Return (kind, endpoint, its URLs' rows in order, (order key, change) unordered)."""
-    published = Blog.status == STATUS_PUBLISHED
-    authors, tags = _author_changes(), _tag_changes()
+    now = reading_now()
+    published = publishing.visible(now)
+    authors, tags = _author_changes(published), _tag_changes(now)
     author_id, author_changed = authors.selected_columns
     tag_id, tag_slug, tag_changed = tags.selected_columns
     blogs = select(Blog.slug, stamp(Blog.updated_at)).where(published).order_by(Blog.id)

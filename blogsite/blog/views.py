@@ -10,6 +10,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from ..caching import cached_page, fragment, render_shared
+from ..domain import publishing
 from ..models import MAX_ID
 from . import bp, queries
 
@@ -97,8 +98,9 @@ def detail(slug: str) -> str:
     blog = queries.blog_detail(slug) if len(slug) <= 120 else None
     if blog is None:
         abort(404)
-    if blog["status"] != "published" and not can_see_drafts_of(blog["author"]["user_id"]):
-        abort(404)  # a draft is not there for anyone else; 403 would reveal it exists
+    hidden = not publishing.is_visible(blog["status"], blog["publish_at"])
+    if hidden and not can_see_drafts_of(blog["author"]["user_id"]):
+        abort(404)  # a draft or scheduled blog is not there for others; 403 would reveal it
     # Read again inside the fragment: its data must postdate its generations.
     render = lambda: render_shared("blog/_body.html", blog=queries.blog_detail(slug))  # noqa: E731
     body = fragment(f"body:{slug}", [f"blog:{slug}"], render)

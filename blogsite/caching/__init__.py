@@ -8,18 +8,28 @@ generations, not deletes", explains why.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Flask, current_app
 from sqlalchemy import select
 
+from ..domain import publishing
 from ..extensions import db
-from ..models import Blog
+from ..models import Blog, utcnow
 from . import backend, fragments, invalidation, pages
 from .breaker import BACKEND_ERRORS
 from .commands import cache_cli
 from .fragments import fragment, remembered, render_shared
-from .generations import ALL, EXTENSION, CacheState, cached, current_state, never_cached
+from .generations import (
+    ALL,
+    EXTENSION,
+    CacheState,
+    cached,
+    current_state,
+    expires_at,
+    never_cached,
+)
 from .pages import cached_page
 from .store import LocalStore
 
@@ -28,14 +38,24 @@ __all__ = [
     "cache_status",
     "cached",
     "cached_page",
+    "expires_at",
     "fragment",
     "init_app",
     "invalidate_all",
     "invalidate_author",
     "never_cached",
+    "reading_now",
     "remembered",
     "render_shared",
 ]
+
+
+def reading_now() -> datetime:
+    """Return the time a read shows the site at; what is cached from it expires at the next
+    scheduled publication after it (so a scheduled blog appears with no write)."""
+    now = utcnow()
+    expires_at(publishing.next_publication(now))
+    return now
 
 
 def init_app(app: Flask) -> None:

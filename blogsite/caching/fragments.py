@@ -22,7 +22,7 @@ from cachetools import LRUCache
 from flask import Flask, current_app, request
 from markupsafe import Markup
 
-from .generations import ALL, CacheState, current_state, record_deps
+from .generations import ALL, CacheState, current_state, expires_at, record_deps, still_valid
 
 T = TypeVar("T")
 MEMO = "blogsite_fragment_memory"
@@ -54,20 +54,25 @@ class Memo:
     """A bounded per-process copy of shared values, each with the generations it came from."""
 
     def __init__(self, max_bytes: int) -> None:
-        self._values: LRUCache[str, tuple[tuple[str, ...], Any, int]] = LRUCache(
+        self._values: LRUCache[str, tuple[tuple[str, ...], Any, int, float | None]] = LRUCache(
             max_bytes, getsizeof=lambda entry: entry[2]
         )
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> tuple[tuple[str, ...], Any] | None:
+    def get(self, key: str) -> tuple[tuple[str, ...], Any, float | None] | None:
+        """Return (generations, value, expiry) of a copy that has not expired, or None."""
         with self._lock:
             entry = self._values.get(key)
-        return None if entry is None else (entry[0], entry[1])
+        if entry is None or not still_valid(entry[3]):
+            return None
+        return entry[0], entry[1], entry[3]
 
-    def put(self, key: str, gens: tuple[str, ...], value: Any, size: int) -> None:
+    def put(
+        self, key: str, gens: tuple[str, ...], value: Any, size: int, until: float | None = None
+    ) -> None:
         if size <= self._values.maxsize // 8:  # one huge value must not evict the rest
             with self._lock:
-                self._values[key] = (gens, value, size)
+                self._values[key] = (gens, value, size, until)
 
 
 def remembered(
@@ -91,10 +96,11 @@ def remembered(
             return compute()  # cache down: straight to the database
         if got[0] == local[0]:
             state.count(True, cache)
+            expires_at(local[2])
             return cast(T, local[1])
 
-    def keep(gens: tuple[str, ...], value: T) -> None:
-        memo.put(key, gens, value, size(value))
+    def keep(gens: tuple[str, ...], value: T, until: float | None) -> None:
+        memo.put(key, gens, value, size(value), until)
 
     return state.get_or_compute(key, names, compute, cache, keep)
 

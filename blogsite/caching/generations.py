@@ -4,13 +4,22 @@ A value is stored with the generations it was built from (read *before* the quer
 and counts only while they are still current. A commit gives the generations it touched
 new random values, so a reader that fetched old rows and stores them late stores them
 under generations nobody holds any more.
+
+Time is the one thing that changes without a write: a scheduled blog appears when its
+``publish_at`` passes. A computation that reads the schedule calls ``expires_at(when)``
+with the next publication it did not show; the value (and every value or page built on it,
+in any worker) then carries ``until`` and stops counting at that moment, so no cached
+listing outlives the next publication and nothing has to be bumped when it comes.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
+from datetime import datetime
 from typing import Any, TypeVar, cast
 
 from flask import current_app, g, has_app_context, has_request_context
@@ -22,6 +31,38 @@ from .store import LocalStore, RedisStore
 T = TypeVar("T")
 EXTENSION = "blogsite_cache"
 ALL = "all"
+# The earliest expiry noted by the computation running in this context (innermost first).
+_until: ContextVar[list[float] | None] = ContextVar("blogsite_cache_until", default=None)
+
+
+def expires_at(when: datetime | float | None) -> None:
+    """Note that what is being computed (and all built on it) goes stale at ``when``."""
+    if when is None:
+        return
+    moment = when.timestamp() if isinstance(when, datetime) else float(when)
+    frame = _until.get()
+    if frame is not None:
+        frame[0] = min(frame[0], moment)
+    if has_request_context():  # the page cache stores the page with the earliest one
+        g.cache_until = min(g.get("cache_until", math.inf), moment)
+
+
+def computing(compute: Callable[[], T]) -> tuple[T, float | None]:
+    """Run ``compute``; return its value and the expiry it noted (None: none)."""
+    frame = [math.inf]
+    token = _until.set(frame)
+    try:
+        value = compute()
+    finally:
+        _until.reset(token)
+    until = None if frame[0] == math.inf else frame[0]
+    expires_at(until)  # the enclosing computation inherits it
+    return value, until
+
+
+def still_valid(until: float | None) -> bool:
+    """Return whether a value that expires at ``until`` may still be served."""
+    return until is None or time.time() < until
 
 
 class CacheState:
@@ -56,9 +97,16 @@ class CacheState:
 
         return self.breaker.call(fetch, None)
 
-    def write(self, key: str, gens: tuple[str, ...], value: Any, unlock: str | None) -> None:
+    def write(
+        self,
+        key: str,
+        gens: tuple[str, ...],
+        value: Any,
+        unlock: str | None,
+        until: float | None = None,
+    ) -> None:
         """Store ``value`` tagged with the generations read before it was computed."""
-        entry = {"g": gens, "v": value}
+        entry = {"g": gens, "v": value, "u": until}
         self.breaker.call(lambda: self.store.write(key, entry, self.timeout, unlock), None)
 
     def bump(self, deps: Iterable[str]) -> bool:
@@ -88,11 +136,11 @@ class CacheState:
         deps: Sequence[str],
         compute: Callable[[], T],
         cache: str = "query",
-        keep: Callable[[tuple[str, ...], T], None] | None = None,
+        keep: Callable[[tuple[str, ...], T, float | None], None] | None = None,
     ) -> T:
         """Return the cached value at ``key``, computing it at most once across waiters.
 
-        ``keep(gens, value)`` is told of a value current for ``gens`` (a worker's copy).
+        ``keep(gens, value, until)`` is told of a value current for ``gens`` (a worker's copy).
         """
         got = self.read(deps, key)
         if got is None:
@@ -100,9 +148,7 @@ class CacheState:
         gens, entry = got
         if is_current(entry, gens):
             self.count(True, cache)
-            if keep is not None:
-                keep(gens, entry["v"])
-            return cast(T, entry["v"])
+            return cast(T, served(entry, gens, keep))
         self.count(False, cache)
         name = "lock:" + key
         lock: str | None = name
@@ -119,25 +165,36 @@ class CacheState:
                 return compute()
             gens, entry = got
             if is_current(entry, gens):
-                if keep is not None:
-                    keep(gens, entry["v"])
-                return cast(T, entry["v"])
-        value = self._compute_and_store(key, gens, compute, lock)
+                return cast(T, served(entry, gens, keep))
+        value, until = self._compute_and_store(key, gens, compute, lock)
         if keep is not None:
-            keep(gens, value)
+            keep(gens, value, until)
         return value
 
     def _compute_and_store(
         self, key: str, gens: tuple[str, ...], compute: Callable[[], T], lock: str | None
-    ) -> T:
+    ) -> tuple[T, float | None]:
         try:
-            value = compute()
+            value, until = computing(compute)
         except BaseException:
             if lock is not None:
                 self.breaker.call(lambda: self.store.unlock(lock), None)
             raise
-        self.write(key, gens, value, lock)
-        return value
+        self.write(key, gens, value, lock, until)
+        return value, until
+
+
+def served(
+    entry: dict[str, Any],
+    gens: tuple[str, ...],
+    keep: Callable[[tuple[str, ...], Any, float | None], None] | None,
+) -> Any:
+    """Return a current entry's value, passing its expiry on to what is built on it."""
+    until = entry.get("u")
+    expires_at(until)
+    if keep is not None:
+        keep(gens, entry["v"], until)
+    return entry["v"]
 
 
 def gen_key(dep: str) -> str:
@@ -145,8 +202,8 @@ def gen_key(dep: str) -> str:
 
 
 def is_current(entry: Any, gens: tuple[str, ...]) -> bool:
-    """Return whether a stored entry was built from exactly these generations."""
-    return isinstance(entry, dict) and entry.get("g") == gens
+    """Return whether a stored entry was built from exactly these generations, and is due."""
+    return isinstance(entry, dict) and entry.get("g") == gens and still_valid(entry.get("u"))
 
 
 def current_state() -> CacheState | None:

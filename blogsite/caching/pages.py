@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import math
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -22,7 +23,7 @@ from werkzeug.wrappers import Response
 
 from ..site_url import origin_key, uses_request_host
 from ..users import loaded_account
-from .generations import ALL, EXTENSION, CacheState, is_current
+from .generations import ALL, EXTENSION, CacheState, is_current, still_valid
 
 Deps = Callable[[dict[str, Any], dict[str, str]], list[str]]
 
@@ -55,8 +56,8 @@ logger = logging.getLogger("blogsite.caching")
 MAX_KEY_PART = 200
 
 
-# A page kept in a worker's memory: (generations, etag, body, content type).
-Page = tuple[Any, str, bytes, str]
+# A page kept in a worker's memory: (generations, etag, body, content type, expiry or None).
+Page = tuple[Any, str, bytes, str, float | None]
 
 
 class PageMemory:
@@ -68,8 +69,10 @@ class PageMemory:
         self._lock = threading.Lock()
 
     def get(self, key: str) -> Page | None:
+        """Return the copy of a page that has not expired (a scheduled blog came out), or None."""
         with self._lock:
-            return self._pages.get(key)
+            page = self._pages.get(key)
+        return page if page is not None and still_valid(page[4]) else None
 
     def put(self, key: str, entry: Page) -> None:
         # LRUCache refuses (ValueError) an entry larger than all of it: 0 bytes keeps none.
@@ -173,7 +176,7 @@ def serve() -> Response | None:
     if local is not None:
         page = local
     elif is_current(entry, gens):
-        page = (gens, *entry["v"])
+        page = (gens, *entry["v"], entry.get("u"))
         memory.put(key, page)
     else:
         state.count(False, "page")
@@ -181,7 +184,7 @@ def serve() -> Response | None:
     state.count(True, "page")
     g.page_cache["hit"] = True
     g.cache_outcome = "HIT"
-    _, etag, body, content_type = page
+    _, etag, body, content_type, _ = page
     return finish(Response(body, status=200, content_type=content_type), etag, "HIT")
 
 
@@ -233,9 +236,13 @@ def store(response: Response) -> Response:
             logger.error("Not caching %s: it holds URLs from the Host", request.endpoint)
         elif used <= set(ticket["deps"]):
             content_type = response.headers.get("Content-Type", "text/html; charset=utf-8")
-            state.write(ticket["key"], ticket["gens"], (etag, body, content_type), None)
+            # The page goes stale when the first thing it was built from does (a scheduled
+            # blog it could not show yet comes out).
+            until = g.get("cache_until", math.inf)
+            expiry = None if until == math.inf else until
+            state.write(ticket["key"], ticket["gens"], (etag, body, content_type), None, expiry)
             current_app.extensions[MEMORY].put(
-                ticket["key"], (ticket["gens"], etag, body, content_type)
+                ticket["key"], (ticket["gens"], etag, body, content_type, expiry)
             )
         else:
             # A view read data its key does not cover: a bug to fix in PAGES, never stale.

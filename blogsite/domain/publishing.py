@@ -1,13 +1,21 @@
-"""Blogs: their status, tags and cover image, and deleting one (its cover goes with it)."""
+"""Blogs: their status, schedule, tags and cover image, and deleting one (with its cover).
+
+What readers see is one rule, ``visible``: published, and either unscheduled or due. Every
+reader's query (listings, feeds, sitemaps, search) uses it, so a scheduled blog appears
+everywhere at the same moment and nowhere before.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from ..extensions import db
-from ..models import STATUS_DRAFT, STATUS_PUBLISHED, Blog, CoverImage, Tag
+from ..models import STATUS_DRAFT, STATUS_PUBLISHED, Blog, CoverImage, Tag, utcnow
 from .slugs import blog_slug, tag_slug
 from .validation import RuleError
 
@@ -29,6 +37,63 @@ def set_statuses(ids: Iterable[int], status: str) -> list[Blog]:
     """Give the blogs ``ids`` the status ``status``; return those that changed."""
     blogs = db.session.scalars(select(Blog).where(Blog.id.in_(list(ids)))).all()
     return [blog for blog in blogs if set_status(blog, status)]
+
+
+def visible(now: datetime, status: Any = None, publish_at: Any = None) -> ColumnElement[bool]:
+    """Return the SQL rule of what readers see at ``now``: published and due.
+
+    ``status`` and ``publish_at`` default to the blog's columns; a tag's listing passes the
+    copies on ``blog_tags``.
+    """
+    status = Blog.status if status is None else status
+    publish_at = Blog.publish_at if publish_at is None else publish_at
+    return and_(status == STATUS_PUBLISHED, or_(publish_at.is_(None), publish_at <= now))
+
+
+def is_visible(status: str, publish_at: datetime | None, now: datetime | None = None) -> bool:
+    """Return ``visible`` for one blog's values (a page that already read them)."""
+    due = publish_at is None or as_utc(publish_at) <= (now or utcnow())
+    return status == STATUS_PUBLISHED and due
+
+
+def next_publication(now: datetime) -> datetime | None:
+    """Return when the next scheduled blog comes out after ``now`` (one index descent)."""
+    stmt = select(func.min(Blog.publish_at)).where(
+        Blog.status == STATUS_PUBLISHED, Blog.publish_at > now
+    )
+    found: datetime | None = db.session.scalar(stmt)
+    return None if found is None else as_utc(found)
+
+
+def as_utc(value: datetime) -> datetime:
+    """Return ``value`` in UTC (SQLite hands back naive datetimes; all are stored in UTC)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def from_local(value: datetime, zone: str) -> datetime:
+    """Return the wall-clock time ``value`` of the site's ``zone`` in UTC.
+
+    A time the clocks skip (a spring-forward gap) is refused rather than guessed.
+    """
+    local = value.replace(tzinfo=ZoneInfo(zone))
+    moment = local.astimezone(UTC)
+    if moment.astimezone(local.tzinfo).replace(tzinfo=None) != value.replace(tzinfo=None):
+        raise RuleError(f"That time does not exist in {zone} (the clocks change).", "publish_at")
+    return moment
+
+
+def to_local(value: datetime, zone: str) -> datetime:
+    """Return a stored (UTC) time as a naive wall-clock time of ``zone``."""
+    return as_utc(value).astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+
+
+def set_publish_at(blog: Blog, moment: datetime | None) -> bool:
+    """Schedule ``blog`` for ``moment`` (UTC; None: no schedule); return whether it changed."""
+    current = None if blog.publish_at is None else as_utc(blog.publish_at)
+    if current == moment:
+        return False
+    blog.publish_at = moment
+    return True
 
 
 def ensure_slug(blog: Blog) -> None:

@@ -1,4 +1,4 @@
-"""Keep each blog's status and created_at copied onto its blog_tags rows.
+"""Keep each blog's status, created_at and publish_at copied onto its blog_tags rows.
 
 A tag's page reads only ``blog_tags`` (one index-only range scan on ``(tag_id, status,
 created_at, blog_id)``, blog/queries.py), so the copies must follow the blog. ORM flushes
@@ -21,16 +21,21 @@ BLOG = Blog.__table__.c
 
 
 def copy_to_links(connection: Connection, blog_ids: Iterable[int] | None = None) -> None:
-    """Copy status and created_at onto the links of ``blog_ids``, or onto every stale link."""
-    source = select(BLOG.status, BLOG.created_at).where(BLOG.id == LINK.blog_id)
+    """Copy status, created_at and publish_at onto the links of ``blog_ids``, or every stale one."""
+    source = select(BLOG.status).where(BLOG.id == LINK.blog_id)
     stmt = update(blog_tags).values(
-        status=source.with_only_columns(BLOG.status).scalar_subquery(),
+        status=source.scalar_subquery(),
         created_at=source.with_only_columns(BLOG.created_at).scalar_subquery(),
+        publish_at=source.with_only_columns(BLOG.publish_at).scalar_subquery(),
     )
     if blog_ids is not None:
         stmt = stmt.where(LINK.blog_id.in_(list(blog_ids)))
     else:
-        differs = or_(BLOG.status != LINK.status, BLOG.created_at != LINK.created_at)
+        differs = or_(
+            BLOG.status != LINK.status,
+            BLOG.created_at != LINK.created_at,
+            BLOG.publish_at.is_distinct_from(LINK.publish_at),
+        )
         stale = exists().where(and_(BLOG.id == LINK.blog_id, differs))
         stmt = stmt.where(or_(LINK.status.is_(None), LINK.created_at.is_(None), stale))
     # On the connection, not the session: no ORM events, so no recursion into ours.

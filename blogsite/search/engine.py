@@ -27,9 +27,11 @@ from sqlalchemy import (
 from sqlalchemy import table as table_clause
 from sqlalchemy.exc import OperationalError
 
+from ..caching import reading_now
+from ..domain import publishing
 from ..extensions import db
 from ..logs import log_event
-from ..models import STATUS_PUBLISHED, Blog
+from ..models import Blog
 from .highlight import CLOSE, MARKERS, OPEN
 from .query import SearchQuery
 from .schema import LANGUAGE, TABLE
@@ -51,11 +53,11 @@ BODY_OPTIONS = (
 
 
 def searchable() -> ColumnElement[bool]:
-    """Return which blogs search may show: the published ones.
+    """Return which blogs search may show: those readers see now (published and due).
 
-    The one place to extend (a publication time, say): every search query filters on it.
+    Every search query filters on it; a cached result expires at the next publication.
     """
-    return Blog.status == STATUS_PUBLISHED
+    return publishing.visible(reading_now())
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,11 @@ class Site:
         10, "Blogs per listing page (home, author, tag, throttle pages).", parse=p.whole(1)
     )
     FEED_SIZE: int = setting(20, "Entries in the Atom feed.", parse=p.whole(1))
+    TIMEZONE: str = setting(
+        "UTC",
+        "IANA time zone in which writers enter and read a scheduled publication time.",
+        parse=p.time_zone,
+    )
     SITEMAP_MAX_URLS: int = setting(
         50_000,
         "URLs per sitemap (the sitemaps.org limit); a bigger site gets /sitemap.xml as an index.",
