@@ -10,6 +10,8 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from .media.html import responsive_images
+
 # CommonMark with tables and strikethrough; raw HTML is allowed through the parser
 # because nh3 (an allow-list sanitizer) decides what survives, not the parser.
 _markdown = MarkdownIt("commonmark", {"html": True, "linkify": False}).enable(
@@ -41,7 +43,9 @@ def render_markdown(text: str) -> Markup:
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow noopener noreferrer",
     )
-    return Markup(clean)
+    # After the sanitizer: only a site picture's <img>, rebuilt from its checked name, gains
+    # srcset, sizes, width and height (media/html.py); any other <img> stays as nh3 left it.
+    return Markup(responsive_images(clean))
 
 
 EXCERPT_SOURCE_CHARS = 2_000  # ample Markdown for 200 characters of text

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from flask import Blueprint
+from flask.blueprints import BlueprintSetupState
+
+from ..media import accept_uploads
 
 bp = Blueprint("blog", __name__)
+UPLOADS = ("blog.new", "blog.edit", "blog.upload_image")
 
-from . import editor, original, sitemaps, views  # noqa: E402,F401  (register the routes on bp)
+
+@bp.record_once
+def _accept_uploads(state: BlueprintSetupState) -> None:
+    accept_uploads(state.app, *UPLOADS)  # bodies as big as a picture, on these pages only
+
+
+from . import editor, images, original, sitemaps, views  # noqa: E402,F401  (register the routes on bp)
