@@ -43,12 +43,15 @@ def picture_tag(
     loading: str = "lazy",
     css_class: str = "",
     title: str = "",
+    display_width: int | None = None,
 ) -> Markup:
     """Return the ``<img>`` of a stored picture with its WebP copies as ``srcset``."""
     variants = picture.variants(_widths())
     srcset = ", ".join(f"{_url(name)} {width}w" for name, width, _ in variants)
     fallback = [v for v in variants if v[1] <= SRC_WIDTH][-1:] or variants[:1]
     name, width, height = fallback[0]
+    if display_width:  # a thumbnail: shown this wide, whatever file the browser picks
+        width, height = display_width, picture.height_at(display_width)
     attributes = [
         f'src="{escape(_url(name))}"',
         f'srcset="{escape(srcset)}"',
@@ -64,7 +67,7 @@ def picture_tag(
     return Markup(f"<img {' '.join(attributes)}>")
 
 
-def stored_picture(name: str | None, alt: str, **options: str) -> Markup | None:
+def stored_picture(name: str | None, alt: str, **options: Any) -> Markup | None:
     """Return the ``<img>`` of the stored original ``name``; None if that is no such name."""
     picture = parse_original(name or "")
     return picture_tag(picture, alt, **options) if picture else None
