@@ -10,7 +10,9 @@ import pytest
 from PIL import Image
 from sqlalchemy import event, insert
 
+from blogsite import create_app
 from blogsite.extensions import db
+from blogsite.media import current_storage
 from blogsite.models import Blog, CoverImage, MediaFile
 
 from .media_support import GPS_IFD, gps_photo, picture
@@ -241,3 +243,11 @@ def test_uploads_are_logged_without_the_file_name(app, client, writer, caplog):
     events = {record.ev: record.data for record in caplog.records if hasattr(record, "ev")}
     assert {"media.processed", "media.uploaded", "media.refused"} <= set(events)
     assert "jane-doe" not in repr([r.__dict__ for r in caplog.records])
+
+
+def test_a_relative_file_url_is_the_projects_directory(app_config):
+    app = create_app(app_config | {"MEDIA_URL": "file://instance/media"})
+    with app.app_context():
+        root = current_storage().root  # type: ignore[attr-defined]
+    assert Path(root) == Path(app.instance_path) / "media"
+    assert root.is_absolute()

@@ -37,9 +37,13 @@ def referenced_names() -> set[str]:
 
 @media_cli.command("prune")
 @click.option("--dry-run", is_flag=True, help="Only list what would be deleted.")
-def prune_command(dry_run: bool) -> None:
+@click.option(
+    "--min-age", type=click.FloatRange(0), default=GRACE.total_seconds() / 3600,
+    show_default=True, help="Keep anything younger than this many hours.",
+)  # fmt: skip
+def prune_command(dry_run: bool, min_age: float) -> None:
     """Delete uploads and stored files that no blog or cover uses, older than a day."""
-    cutoff = utcnow() - GRACE
+    cutoff = utcnow() - timedelta(hours=min_age)
     used = referenced_names()
     stale_rows = [
         (media_id, name)
@@ -58,7 +62,7 @@ def prune_command(dry_run: bool) -> None:
         picture = parse_original(name)
         keep.update(picture.files(widths) if picture else [name])
     storage = current_storage()
-    doomed = [name for name, modified in storage.listing() if name not in keep and modified < cutoff]
+    doomed = [name for name, modified in storage.listing() if name not in keep and modified <= cutoff]
     verb = "Would delete" if dry_run else "Deleted"
     for name in doomed:
         click.echo(f"{verb} {name}")
