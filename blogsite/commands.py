@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 from flask import Flask
@@ -90,8 +90,8 @@ def bulk_covers(count: int) -> list[int]:
     with all_or_nothing() as pending:
         pictures = [demo_picture(pending, n) for n in range(BULK_PICTURES)]
         db.session.flush()  # their ids; committed with the blogs (a failure leaves files to prune)
-    rows = [{"media_id": pictures[n % BULK_PICTURES].id, "alt_text": pictures[n % BULK_PICTURES].alt_text}
-            for n in range(count)]  # fmt: skip
+    shared = [{"media_id": media.id, "alt_text": media.alt_text} for media in pictures]
+    rows = [shared[n % BULK_PICTURES] for n in range(count)]
     statement = insert(CoverImage).returning(CoverImage.id, sort_by_parameter_order=True)
     return list(db.session.scalars(statement, rows))
 
@@ -124,7 +124,7 @@ def seed_bulk(authors: int, blogs_per_author: int) -> int:
         )
     )  # fmt: skip
     with click.progressbar(length=total, label="Inserting blogs") as bar:
-        chunk: list[dict[str, object]] = []
+        chunk: list[dict[str, Any]] = []
         for row in rows:
             chunk.append(row)
             if len(chunk) == BULK_CHUNK:

@@ -54,7 +54,9 @@ def test_bulk_seed_adds_authors_blogs_and_tags(app, runner, client):
     assert "Bulk blog" in client.get("/?page=2").get_data(as_text=True)
     with app.app_context():
         # Every tenth bulk blog has a cover; they share a handful of drawn pictures.
-        covered = db.session.scalar(db.select(db.func.count()).where(Blog.cover_image_id.is_not(None)))
+        covered = db.session.scalar(
+            db.select(db.func.count()).where(Blog.cover_image_id.is_not(None))
+        )
         assert covered == 2 + 3 + 1
         assert count(app, MediaFile) == 2 + 4 + 4  # the second run reuses the same files
         names = set(db.session.scalars(db.select(MediaFile.name)))

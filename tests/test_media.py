@@ -15,15 +15,22 @@ from blogsite.extensions import db
 from blogsite.media import current_storage
 from blogsite.models import Blog, CoverImage, MediaFile
 
+from . import test_editor
 from .media_support import GPS_IFD, gps_photo, picture
-from .test_editor import WRITER, blog_form, rows, write, writer  # noqa: F401 (fixture)
+from .test_editor import blog_form, rows, write
 
 SRCSET = re.compile(r'srcset="([^"]+)"')
+
+writer = test_editor.writer  # the logged-in writer fixture
 
 
 def stored(app) -> list[str]:
     root = Path(app.config["MEDIA_URL"].removeprefix("file://"))
-    return sorted(p.name for p in root.iterdir() if not p.name.startswith(".")) if root.exists() else []
+    return (
+        sorted(p.name for p in root.iterdir() if not p.name.startswith("."))
+        if root.exists()
+        else []
+    )
 
 
 def upload(client, slug: str, data: bytes, alt: str = "A red square", name: str = "photo.jpg"):
@@ -53,7 +60,9 @@ def test_a_cover_upload_is_stored_resized_and_shown_with_srcset(app, client, wri
     assert 'sizes="' in img and 'loading="eager"' in img
     # The home page's card lazy-loads the same picture.
     home = client.get("/").get_data(as_text=True)
-    assert re.search(r'<img class="cover" src="/media/[0-9a-f]{32}-960\.webp"[^>]*loading="lazy"', home)
+    assert re.search(
+        r'<img class="cover" src="/media/[0-9a-f]{32}-960\.webp"[^>]*loading="lazy"', home
+    )
     for name in stored(app):
         served = client.get(f"/media/{name}")
         assert served.status_code == 200
@@ -61,7 +70,9 @@ def test_a_cover_upload_is_stored_resized_and_shown_with_srcset(app, client, wri
         assert served.headers["X-Content-Type-Options"] == "nosniff"
         kind = "image/webp" if name.endswith(".webp") else "image/jpeg"
         assert served.mimetype == kind
-        assert Image.open(io.BytesIO(served.data)).format == ("WEBP" if name.endswith("webp") else "JPEG")
+        assert Image.open(io.BytesIO(served.data)).format == (
+            "WEBP" if name.endswith("webp") else "JPEG"
+        )
 
 
 def test_the_media_path_refuses_unknown_names(app, client, writer):
@@ -98,8 +109,10 @@ def test_metadata_is_stripped_and_the_orientation_applied(app, client, writer):
     ("data", "reason"),
     [
         (b"", "The file is empty"),
-        (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
-         "web page or archive content"),
+        (
+            b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+            "web page or archive content",
+        ),
         (b"<!DOCTYPE html><html><body>hi</body></html>", "web page or archive content"),
         (b"just some text, named photo.jpg", "not a JPEG, PNG, WebP or GIF"),
         (picture((400, 300))[:-2000], "damaged or incomplete"),
@@ -153,7 +166,9 @@ def test_copies_are_never_wider_than_the_original(app, client, writer):
 def test_body_pictures_are_listed_with_markdown_and_rendered_with_srcset(app, client, writer):
     write(client, title="Pictures")
     response = upload(client, "pictures", picture((2000, 1000)), alt="Tea [green]")
-    assert response.status_code == 302 and response.location.endswith("/blog/pictures/edit#pictures")
+    assert response.status_code == 302 and response.location.endswith(
+        "/blog/pictures/edit#pictures"
+    )
     [media] = rows(app, MediaFile)
     editor = client.get("/blog/pictures/edit").get_data(as_text=True)
     markdown = f"![Tea \\[green\\]](/media/{media.name})"
@@ -185,8 +200,9 @@ def test_a_failed_commit_leaves_no_file_and_no_row(app, client, writer, make_blo
 
     def competitor(session, flush_context, instances):
         with db.engine.begin() as conn:
-            conn.execute(insert(Blog).values(title="My first trip", slug="elsewhere",
-                                             content="first!", author_id=1, status="published"))  # fmt: skip
+            values = {"title": "My first trip", "slug": "elsewhere", "content": "first!",
+                      "author_id": 1, "status": "published"}  # fmt: skip
+            conn.execute(insert(Blog).values(**values))
 
     with app.app_context():
         event.listen(db.session, "before_flush", competitor, once=True)
@@ -223,7 +239,9 @@ def two_uploads_an_hour(app_config):
     return app_config
 
 
-def test_uploads_are_throttled_per_user_but_plain_saves_are_not(two_uploads_an_hour, app, client, writer):
+def test_uploads_are_throttled_per_user_but_plain_saves_are_not(
+    two_uploads_an_hour, app, client, writer
+):
     write(client, title="Pictures")
     for _ in range(3):  # saves without a picture do not count
         form = blog_form(title="Pictures", content="Again")

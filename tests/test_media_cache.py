@@ -8,11 +8,14 @@ from typing import Any
 
 import pytest
 
+from . import test_editor
 from .media_support import picture
-from .test_editor import blog_form, writer  # noqa: F401 (fixture)
+from .test_editor import blog_form
 from .test_media import write_with_cover
 
 COVER = re.compile(r'<img class="cover" src="/media/([0-9a-f]{32})-')
+
+writer = test_editor.writer  # the logged-in writer fixture
 
 
 @pytest.fixture
@@ -36,7 +39,9 @@ def test_a_new_cover_shows_at_once_on_cached_pages(app, client, writer):
     assert cover_on(reader, "/")[1] == "HIT"
     form = blog_form(title="My first trip") | {"cover_alt": "New cover"}
     form["cover_file"] = (io.BytesIO(picture((1300, 650), "PNG")), "new.png")
-    response = client.post("/blog/my-first-trip/edit", data=form, content_type="multipart/form-data")
+    response = client.post(
+        "/blog/my-first-trip/edit", data=form, content_type="multipart/form-data"
+    )
     assert response.status_code == 302
     second, status = cover_on(reader, "/blog/my-first-trip/")
     assert second not in (None, first) and status == "MISS"

@@ -19,10 +19,13 @@ from blogsite.extensions import db
 from blogsite.media import current_storage
 from blogsite.models import MediaFile
 
+from . import test_editor
 from .media_support import SeaweedS3, picture, s3_environment, weed_binary
 from .services import _unavailable
-from .test_editor import blog_form, rows, write, writer  # noqa: F401 (fixture)
+from .test_editor import blog_form, rows, write
 from .test_media import upload, write_with_cover
+
+writer = test_editor.writer  # the logged-in writer fixture
 
 
 @pytest.fixture(scope="session")
@@ -74,7 +77,10 @@ def test_upload_store_and_serve(app, client, writer, storage_kind):
         url = app.config["MEDIA_URL"]
         bucket = url.split("/")[2]
         with app.app_context():
-            keys = [o["Key"] for o in current_storage().client.list_objects_v2(Bucket=bucket)["Contents"]]  # type: ignore[attr-defined]
+            keys = [
+                o["Key"]
+                for o in current_storage().client.list_objects_v2(Bucket=bucket)["Contents"]
+            ]  # type: ignore[attr-defined]
         assert f"uploads/{media.name}" in keys
 
 
@@ -87,8 +93,9 @@ def test_a_failed_commit_removes_the_stored_files(app, client, writer, make_blog
 
     def competitor(session, flush_context, instances):
         with db.engine.begin() as conn:
-            conn.execute(insert(Blog).values(title="My first trip", slug="elsewhere",
-                                             content="first!", author_id=1, status="published"))  # fmt: skip
+            values = {"title": "My first trip", "slug": "elsewhere", "content": "first!",
+                      "author_id": 1, "status": "published"}  # fmt: skip
+            conn.execute(insert(Blog).values(**values))
 
     with app.app_context():
         event.listen(db.session, "before_flush", competitor, once=True)
@@ -97,7 +104,9 @@ def test_a_failed_commit_removes_the_stored_files(app, client, writer, make_blog
     assert names(app) == [] and rows(app, MediaFile) == []
 
 
-def test_prune_deletes_what_nothing_uses_and_keeps_the_rest(app, client, writer, runner, storage_kind):
+def test_prune_deletes_what_nothing_uses_and_keeps_the_rest(
+    app, client, writer, runner, storage_kind
+):
     write(client, title="Pictures")
     for size in ((600, 400), (610, 400)):
         upload(client, "pictures", picture(size))

@@ -12,9 +12,9 @@ from flask_admin.theme import Bootstrap4Theme
 from .. import media, security
 from .audit import AuditEntry
 from .auth import ConsoleHome
+from .covers import CoverImageView
 from .ops import CacheView, ThrottlingView
 from .users import UserView
-from .covers import CoverImageView
 from .views import AuditView, AuthorView, BlogView, TagView
 
 __all__ = ["AuditEntry", "init_app", "inline_handlers"]

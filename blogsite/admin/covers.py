@@ -24,7 +24,8 @@ PENDING = "media_pending_files"
 
 def thumbnail(name: str, alt: str) -> Markup:
     """Return a small ``<img>`` of the stored picture ``name``."""
-    return stored_picture(name, alt, sizes="96px", css_class="thumb", display_width=96) or Markup("")
+    tag = stored_picture(name, alt, sizes="96px", css_class="thumb", display_width=96)
+    return tag or Markup("")
 
 
 def cover_thumbnail(view: Any, context: Any, model: CoverImage, name: str) -> Markup | str:
@@ -66,10 +67,11 @@ class CoverImageView(SecuredModelView):
     form_columns = ["upload", "alt_text", "image_link"]
     form_extra_fields = {
         "upload": FileField(
-            "Picture", validators=[process_picture],
+            "Picture",
+            validators=[process_picture],
             description="JPEG, PNG, WebP or GIF, up to 10 MB; replaces the link. Location and "
             "camera details are removed.",
-        )  # fmt: skip
+        )
     }
     form_args = {
         "image_link": {"label": "Or a link", "validators": [Optional(), http_url],

@@ -17,7 +17,7 @@ from ..domain import publishing
 from ..domain.publishing import STATUS_CHOICES
 from ..domain.slugs import tag_slug
 from ..domain.validation import RuleError
-from ..domain.validators import email_address, email_filter, http_url, newline_filter, strip_filter
+from ..domain.validators import email_address, email_filter, newline_filter, strip_filter
 from ..extensions import db
 from ..models import STATUS_DRAFT, STATUS_PUBLISHED, Author, Blog, CoverImage, Tag, User
 from . import audit

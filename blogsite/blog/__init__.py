@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import cast
+
+from flask import Blueprint, Flask
 from flask.blueprints import BlueprintSetupState
 
 from ..media import accept_uploads
@@ -13,7 +15,9 @@ UPLOADS = ("blog.new", "blog.edit", "blog.upload_image")
 
 @bp.record_once
 def _accept_uploads(state: BlueprintSetupState) -> None:
-    accept_uploads(state.app, *UPLOADS)  # bodies as big as a picture, on these pages only
+    accept_uploads(
+        cast(Flask, state.app), *UPLOADS
+    )  # bodies as big as a picture, on these pages only
 
 
 from . import editor, images, original, sitemaps, views  # noqa: E402,F401  (register the routes on bp)

@@ -15,11 +15,11 @@ from werkzeug.wrappers import Response
 from ..domain import publishing
 from ..domain.authors import profile_of
 from ..extensions import csrf, db
-from ..throttling import throttled
 from ..logs import log_event
 from ..markup import render_markdown
 from ..media import uploads
 from ..models import STATUS_PUBLISHED, Blog, MediaFile
+from ..throttling import throttled
 from ..users import signed_in_account
 from . import bp
 from .forms import BlogForm, DeleteForm, ImageForm

@@ -53,16 +53,15 @@ def prune_command(dry_run: bool, min_age: float) -> None:
         if name not in used and _aware(created) < cutoff
     ]
     stale_ids = {media_id for media_id, _ in stale_rows}
-    kept_rows = db.session.scalars(
-        select(MediaFile.name).where(MediaFile.id.not_in(stale_ids) if stale_ids else True)
-    )
+    kept_rows = db.session.scalars(select(MediaFile.name).where(MediaFile.id.not_in(stale_ids)))
     widths = current_app.config["MEDIA_WIDTHS"]
     keep: set[str] = set()
     for name in set(kept_rows):
         picture = parse_original(name)
         keep.update(picture.files(widths) if picture else [name])
     storage = current_storage()
-    doomed = [name for name, modified in storage.listing() if name not in keep and modified <= cutoff]
+    listing = storage.listing()
+    doomed = [name for name, modified in listing if name not in keep and modified <= cutoff]
     verb = "Would delete" if dry_run else "Deleted"
     for name in doomed:
         click.echo(f"{verb} {name}")

@@ -11,7 +11,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-ORIGINAL = re.compile(r"(?P<digest>[0-9a-f]{32})-(?P<w>[1-9][0-9]{0,4})x(?P<h>[1-9][0-9]{0,4})\.(?P<ext>jpg|png|webp)")
+SIZE = r"(?P<w>[1-9][0-9]{0,4})x(?P<h>[1-9][0-9]{0,4})"
+ORIGINAL = re.compile(r"(?P<digest>[0-9a-f]{32})-" + SIZE + r"\.(?P<ext>jpg|png|webp)")
 VARIANT = re.compile(r"(?P<digest>[0-9a-f]{32})-(?P<w>[1-9][0-9]{0,4})\.webp")
 CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 

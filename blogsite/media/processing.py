@@ -31,7 +31,7 @@ POLYGLOT = re.compile(
 ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated file is refused, never half-shown
 
 
-class ImageRefused(ValueError):
+class ImageRefused(ValueError):  # noqa: N818 (a refusal the form shows, like RuleError)
     """The upload is not a picture this site accepts; the message says why, for the form."""
 
 
