@@ -219,6 +219,7 @@ def small_uploads(app_config):
 
 
 def test_size_limits_form_error_then_413(small_uploads, app, client, writer):
+    assert app.config["MEDIA_MAX_BYTES"] == 50_000  # and the page's own limit on top
     write(client, title="Pictures")
     noise = Image.effect_noise((300, 300), 80)  # grey noise: about 90 KB as PNG
     out = io.BytesIO()
@@ -269,3 +270,17 @@ def test_a_relative_file_url_is_the_projects_directory(app_config):
         root = current_storage().root  # type: ignore[attr-defined]
     assert Path(root) == Path(app.instance_path) / "media"
     assert root.is_absolute()
+
+
+@pytest.fixture
+def few_pixels(app_config):
+    app_config["MEDIA_MAX_PIXELS"] = 100_000
+    return app_config
+
+
+def test_max_pixels_is_the_most_a_picture_may_have(few_pixels, app, client, writer):
+    assert app.config["MEDIA_MAX_PIXELS"] == 100_000
+    write(client, title="Pictures")
+    assert upload(client, "pictures", picture((300, 300))).status_code == 302  # 90,000
+    refused = upload(client, "pictures", picture((400, 300))).get_data(as_text=True)
+    assert "This picture has 0.12 million pixels; at most 0.1 million are accepted." in refused

@@ -78,8 +78,8 @@ def open_checked(data: bytes, max_bytes: int, max_pixels: int) -> Image.Image:
                 width, height = probe.size
                 if width * height > max_pixels:
                     raise ImageRefused(
-                        f"This picture has {width * height / 1e6:.0f} million pixels; "
-                        f"at most {max_pixels / 1e6:.0f} million are accepted."
+                        f"This picture has {width * height / 1e6:.3g} million pixels; "
+                        f"at most {max_pixels / 1e6:.3g} million are accepted."
                     )
                 probe.verify()
             image = Image.open(io.BytesIO(data), formats=list(FORMATS))

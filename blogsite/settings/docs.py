@@ -120,7 +120,7 @@ OUTSIDE = (
     ),
 )
 SECTION_ORDER = ("Core", "Database", "Security, proxies", "Superuser", "Redis", "Caching",
-                 "Throttling", "Gunicorn", "Logging, monitoring")  # fmt: skip
+                 "Pictures", "Throttling", "Gunicorn", "Logging, monitoring")  # fmt: skip
 ENV_HEADER = """\
 # blogsite settings, written by `python -m blogsite.settings env` from blogsite/settings/:
 # edit the declarations there, not this file. Copy to .env, fill in every empty value, then:

@@ -73,4 +73,5 @@ class Media:
         "`flask media regenerate` after a change.",
         parse=widths,
         shown="480,960,1600",
+        example="480,960,1600",
     )
