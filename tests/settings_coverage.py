@@ -48,6 +48,8 @@ COVERAGE: dict[str, str | None] = {
     "BLOGSITE_MEDIA_MAX_BYTES": "tests/test_media.py::test_size_limits_form_error_then_413",
     "BLOGSITE_MEDIA_MAX_PIXELS": "tests/test_media.py::test_max_pixels_is_the_most_a_picture_may_have",
     "BLOGSITE_MEDIA_WIDTHS": "tests/test_media_storage.py::test_regenerate_builds_copies_at_new_widths",
+    "AWS_ACCESS_KEY_ID": "tests/test_containers.py::test_compose_s3_keeps_pictures_in_seaweedfs",
+    "AWS_SECRET_ACCESS_KEY": "tests/test_containers.py::test_compose_s3_keeps_pictures_in_seaweedfs",
     "BLOGSITE_THROTTLE_RATES": "tests/test_sentinel_failover.py::test_primary_dies_under_load",
     "BLOGSITE_THROTTLE_KEY_PREFIX": "tests/test_sentinel_failover.py::test_primary_dies_under_load",
     "BLOGSITE_LIMITER_REDIS_URL": "tests/test_containers.py::test_rate_limit_counters_live_on_a_redis_that_never_evicts",
