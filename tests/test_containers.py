@@ -3,8 +3,8 @@ Dockerfile, nginx, gunicorn settings, .env.example, and the entry point run for 
 
 from __future__ import annotations
 
-import os
 import json
+import os
 import re
 import runpy
 import sqlite3
