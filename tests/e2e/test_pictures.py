@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from playwright.sync_api import expect
 
 from ..conftest import DEFAULT_PASSWORD
@@ -58,8 +57,9 @@ def test_pick_a_cover_and_a_body_picture_and_see_them_rendered(page, make_user, 
     assert natural_width(inline) > 0
 
     # A phone 360 px wide (1x) downloads the 480 px copy, not the original.
-    phone = browser.new_context(base_url=page.url.split("/blog/")[0],
-                                viewport={"width": 360, "height": 740}, device_scale_factor=1)  # fmt: skip
+    size = {"width": 360, "height": 740}
+    base = page.url.split("/blog/")[0]
+    phone = browser.new_context(base_url=base, viewport=size, device_scale_factor=1)
     try:
         reader = phone.new_page()
         reader.goto("/blog/tea-in-uji/")
