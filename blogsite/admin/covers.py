@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g
+from flask_admin import expose
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import joinedload
@@ -16,6 +17,7 @@ from ..domain.validators import http_url, strip_filter
 from ..media import ImageRefused, uploads
 from ..media.html import stored_picture
 from ..models import ALT_MAX, CoverImage
+from ..throttling import throttled
 from .base import SecuredModelView
 
 DATES = {"created_at": "Created", "updated_at": "Updated"}
@@ -85,6 +87,17 @@ class CoverImageView(SecuredModelView):
 
     def get_query(self) -> Any:
         return super().get_query().options(joinedload(CoverImage.media))
+
+    # Uploads here count against the same "upload" budget as the editor's.
+    @expose("/new/", methods=("GET", "POST"))
+    @throttled("upload")
+    def create_view(self) -> Any:
+        return super().create_view()
+
+    @expose("/edit/", methods=("GET", "POST"))
+    @throttled("upload")
+    def edit_view(self) -> Any:
+        return super().edit_view()
 
     def create_model(self, form: Form) -> Any:
         with uploads.all_or_nothing() as pending:

@@ -7,6 +7,8 @@ import os
 import re
 from typing import Any
 
+import pytest
+
 from blogsite.extensions import db
 from blogsite.models import Blog, CoverImage, MediaFile
 
@@ -65,3 +67,17 @@ def test_a_link_cover_still_works_and_can_become_an_upload(console, app, make_bl
         cover = db.session.get(CoverImage, cover_id)
         assert cover.image_link is None and cover.media is not None
         assert db.session.scalars(db.select(Blog)).all() == []
+
+
+@pytest.fixture
+def one_upload_an_hour(app_config):
+    app_config["THROTTLE_RATES"] = {"upload": "1/hour"}
+    return app_config
+
+
+def test_console_uploads_share_the_upload_budget(one_upload_an_hour, console, app):
+    assert upload(console, picture((300, 200))).status_code == 302
+    assert console.get("/admin/cover-images/new/").status_code == 200  # a GET is no upload
+    assert upload(console, picture((310, 200))).status_code == 429
+    with app.app_context():
+        assert len(db.session.scalars(db.select(MediaFile)).all()) == 1
