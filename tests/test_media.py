@@ -119,8 +119,19 @@ def test_metadata_is_stripped_and_the_orientation_applied(app, client, writer):
         (picture((400, 300)) + b"<script>alert(document.cookie)</script>", "web page or archive"),
         (picture((400, 300)) + b"PK\x03\x04zipped-payload", "web page or archive"),
         (lambda: picture((7000, 6000), "PNG"), "at most 40 million"),  # made when run
+        (lambda: picture((20000, 2), "PNG"), "16,383 pixels on a side"),  # WebP's limit
     ],
-    ids=["empty", "svg", "html", "text", "truncated", "polyglot-html", "polyglot-zip", "bomb"],
+    ids=[
+        "empty",
+        "svg",
+        "html",
+        "text",
+        "truncated",
+        "polyglot-html",
+        "polyglot-zip",
+        "bomb",
+        "too-wide",
+    ],
 )
 def test_each_refusal_is_a_form_error_leaving_nothing(app, client, writer, make_blog, data, reason):
     write(client, title="Pictures")

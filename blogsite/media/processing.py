@@ -28,6 +28,7 @@ CONTENT_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 POLYGLOT = re.compile(
     rb"<(?:html|script|svg|body|iframe|object|embed|!doctype|\?php)[\s>/]|PK\x03\x04", re.I
 )
+MAX_SIDE = 16_383  # WebP's limit: every picture gets WebP copies
 ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated file is refused, never half-shown
 
 
@@ -76,6 +77,8 @@ def open_checked(data: bytes, max_bytes: int, max_pixels: int) -> Image.Image:
         try:
             with Image.open(io.BytesIO(data), formats=list(FORMATS)) as probe:
                 width, height = probe.size
+                if max(width, height) > MAX_SIDE:
+                    raise ImageRefused(f"A picture is at most {MAX_SIDE:,} pixels on a side.")
                 if width * height > max_pixels:
                     raise ImageRefused(
                         f"This picture has {width * height / 1e6:.3g} million pixels; "
@@ -149,17 +152,20 @@ def process(data: bytes, max_bytes: int, max_pixels: int, widths: Iterable[int])
     """Check, clean and resize an upload; raise ImageRefused with a reason for the form."""
     image = open_checked(data, max_bytes, max_pixels)
     ext, fmt = FORMATS[image.format or "PNG"]
-    clean = clean_pixels(image)
-    if fmt == "JPEG" and clean.mode == "RGBA":
-        clean = clean.convert("RGB")
-    original = encode_original(clean, fmt)
-    digest = hashlib.sha256(original).hexdigest()[:32]
-    width, height = clean.size
-    picture = Picture(f"{digest}-{width}x{height}.{ext}", digest, width, height)
-    return Processed(
-        Rendition(picture.name, original, CONTENT_TYPES[ext], width, height),
-        make_variants(clean, picture, widths),
-    )
+    try:
+        clean = clean_pixels(image)
+        if fmt == "JPEG" and clean.mode == "RGBA":
+            clean = clean.convert("RGB")
+        original = encode_original(clean, fmt)
+        digest = hashlib.sha256(original).hexdigest()[:32]
+        width, height = clean.size
+        picture = Picture(f"{digest}-{width}x{height}.{ext}", digest, width, height)
+        variants = make_variants(clean, picture, widths)
+    except (OSError, SyntaxError, ValueError, KeyError, TypeError, struct.error):
+        # Malformed EXIF (the orientation is read here), or a shape an encoder refuses:
+        # a damaged file for the writer, never a 500.
+        raise ImageRefused("This picture is damaged or incomplete; export it again.") from None
+    return Processed(Rendition(picture.name, original, CONTENT_TYPES[ext], width, height), variants)
 
 
 def variants_of(data: bytes, picture: Picture, widths: Iterable[int]) -> list[Rendition]:
