@@ -48,7 +48,12 @@ def upgrade():
 
 
 def downgrade():
-    # Uploaded covers have no link to fall back on: they go, their blogs keep no cover.
+    # Uploaded covers have no link to fall back on: they go, their blogs keep no cover
+    # (SQLite enforces no foreign keys here: clear the blogs' pointers first).
+    op.execute(
+        "UPDATE blogs SET cover_image_id = NULL WHERE cover_image_id IN "
+        "(SELECT id FROM cover_images WHERE image_link IS NULL)"
+    )
     op.execute("DELETE FROM cover_images WHERE image_link IS NULL")
     with op.batch_alter_table('cover_images', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_cover_images_source'), type_='check')
