@@ -130,11 +130,12 @@ with sync_playwright() as pw:
             )
             page = ctx.new_page()
             sizes = []
+            # Bytes on the wire per finished image request (a 5 MB body is not read back).
             page.on(
-                "response",
+                "requestfinished",
                 lambda r: (
-                    sizes.append((r.url, len(r.body())))
-                    if r.request.resource_type == "image"
+                    sizes.append((r.url, r.sizes()["responseBodySize"]))
+                    if r.resource_type == "image"
                     else None
                 ),
             )
