@@ -22,7 +22,9 @@ RUN pip install --require-hashes --requirement requirements.lock
 # The app runs from the source tree. Files stay owned by root (read-only to the app);
 # only instance/ is writable, for instance/config.py-style local state.
 COPY . .
-RUN mkdir -p instance && chown blogsite:blogsite instance \
+# /srv/blogsite/media: a new "media" volume copies this owner, so the app can write it.
+RUN mkdir -p instance /srv/blogsite/media \
+    && chown blogsite:blogsite instance /srv/blogsite/media \
     && chmod 0755 docker/entrypoint.sh
 
 USER blogsite

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import admin, caching, commands, logs, pipeline, search, security, throttling
+from . import admin, caching, commands, logs, media, pipeline, search, security, throttling
 from .auth import sessions as auth_sessions
 from .config import load_config
 from .domain import tag_copies
@@ -40,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     throttling.init_app(app)
     caching.init_app(app)
     security.init_app(app)
+    media.init_app(app)
     # Every request hook and signal, in the order a request meets them: read pipeline.py.
     pipeline.register(app)
 

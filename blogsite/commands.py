@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 from flask import Flask
@@ -22,13 +22,13 @@ from .domain.validation import (
     normalize_phone,
 )
 from .extensions import Model, db
+from .media.drawing import demo_picture
+from .media.uploads import PendingFiles, all_or_nothing
 from .models import Author, Blog, CoverImage, Tag, blog_tags, utcnow
 from .passwords import password_problems
 
-DEMO_COVERS = [
-    "https://picsum.photos/seed/blogsite-1/800/400",
-    "https://picsum.photos/seed/blogsite-2/800/400",
-]
+BULK_PICTURES = 4  # bulk blogs share a handful of drawn covers...
+BULK_COVER_EVERY = 10  # ... on every tenth blog (a cover row each: a cover has one blog)
 DEMO_CONTENT = "This is the **content** of a demo blog.\n\n- one\n- two\n"
 BULK_TOPICS = 10
 BULK_CHUNK = 5_000
@@ -54,12 +54,16 @@ def _demo_tag(name: str) -> Tag:
     return tag
 
 
-def _demo_blog(title: str, author: Author, tags: list[Tag], cover: str) -> None:
-    """Add the demo blog ``title`` unless a blog already has its slug."""
+def _demo_blog(
+    title: str, author: Author, tags: list[Tag], pending: PendingFiles, picture: int
+) -> None:
+    """Add the demo blog ``title``, with a drawn cover, unless a blog already has its slug."""
     if db.session.scalar(select(Blog.id).where(Blog.slug == slugify(title))) is None:
+        media = demo_picture(pending, picture)
+        cover = CoverImage(media=media, alt_text=media.alt_text)
         db.session.add(
             Blog(title=title, slug=blog_slug(title), content=DEMO_CONTENT, author=author,
-                 tags=tags, cover_image=CoverImage(image_link=cover))
+                 tags=tags, cover_image=cover)
         )  # fmt: skip
 
 
@@ -69,13 +73,27 @@ def seed_demo() -> None:
     test2 = _get_or_add(Author, {"name": "test2"}, email="test2@example.com", bio="The second.")
     tags = [_demo_tag(name) for name in ("tag1", "tag2")]
     db.session.flush()  # the slug look-ups below must see the tags
-    _demo_blog("first blog title", test, tags, DEMO_COVERS[0])
-    _demo_blog("next blog title", test2, tags, DEMO_COVERS[1])
-    db.session.flush()
-    latest = db.session.scalar(select(Blog).order_by(Blog.created_at.desc(), Blog.id.desc()))
-    if latest is not None and latest.title == "next blog title":
-        latest.title = "updated blog title"  # the original's update step; the slug stays
-    db.session.commit()
+    with all_or_nothing() as pending:  # drawn covers are stored, or deleted if this fails
+        _demo_blog("first blog title", test, tags, pending, 0)
+        _demo_blog("next blog title", test2, tags, pending, 1)
+        db.session.flush()
+        latest = db.session.scalar(select(Blog).order_by(Blog.created_at.desc(), Blog.id.desc()))
+        if latest is not None and latest.title == "next blog title":
+            latest.title = "updated blog title"  # the original's update step; the slug stays
+        db.session.commit()
+
+
+def bulk_covers(count: int) -> list[int]:
+    """Add ``count`` cover rows sharing a handful of drawn pictures; return their ids."""
+    if count == 0:
+        return []
+    with all_or_nothing() as pending:
+        pictures = [demo_picture(pending, n) for n in range(BULK_PICTURES)]
+        db.session.flush()  # their ids; committed with the blogs (a failure leaves files to prune)
+    shared = [{"media_id": media.id, "alt_text": media.alt_text} for media in pictures]
+    rows = [shared[n % BULK_PICTURES] for n in range(count)]
+    statement = insert(CoverImage).returning(CoverImage.id, sort_by_parameter_order=True)
+    return list(db.session.scalars(statement, rows))
 
 
 def seed_bulk(authors: int, blogs_per_author: int) -> int:
@@ -94,17 +112,19 @@ def seed_bulk(authors: int, blogs_per_author: int) -> int:
     ).all()
     now = utcnow()
     total = len(author_ids) * blogs_per_author
+    covers = bulk_covers(-(-total // BULK_COVER_EVERY))
     rows = (
         # Titles unique by construction, so their slugs are too: no look-up per row.
         {"title": f"Bulk blog {author_id}-{i}", "slug": slugify(f"Bulk blog {author_id}-{i}"),
          "content": DEMO_CONTENT, "status": "published", "author_id": author_id,
-         "created_at": now - timedelta(seconds=n), "updated_at": now}
+         "created_at": now - timedelta(seconds=n), "updated_at": now,
+         "cover_image_id": None if n % BULK_COVER_EVERY else covers[n // BULK_COVER_EVERY]}
         for n, (author_id, i) in enumerate(
             (a, i) for a in author_ids for i in range(1, blogs_per_author + 1)
         )
     )  # fmt: skip
     with click.progressbar(length=total, label="Inserting blogs") as bar:
-        chunk: list[dict[str, object]] = []
+        chunk: list[dict[str, Any]] = []
         for row in rows:
             chunk.append(row)
             if len(chunk) == BULK_CHUNK:

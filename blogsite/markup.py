@@ -11,6 +11,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from .highlight import highlight, language_classes, token_classes
+from .media.html import responsive_images
 
 # CommonMark with tables and strikethrough; raw HTML is allowed through the parser
 # because nh3 (an allow-list sanitizer) decides what survives, not the parser. Fenced
@@ -40,7 +41,9 @@ _TAGS = re.compile(r"<[^>]*>")
 
 def render_markdown(text: str) -> Markup:
     """Render Markdown ``text`` to HTML that is safe to put in a page."""
-    return sanitize(_markdown.render(text or ""))
+    # After the sanitizer: only a site picture's <img>, rebuilt from its checked name, gains
+    # srcset, sizes, width and height (media/html.py); any other <img> stays as nh3 left it.
+    return Markup(responsive_images(sanitize(_markdown.render(text or ""))))
 
 
 # Built once: nh3.clean() converts its allow-lists on every call, and the ~900 language

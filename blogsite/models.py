@@ -1,4 +1,4 @@
-"""Typed SQLAlchemy 2.0 models: users and their sessions, authors, blogs, tags, cover images."""
+"""Typed SQLAlchemy 2.0 models: users and their sessions, authors, blogs, tags, pictures."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ STATUS_DRAFT = "draft"
 STATUS_PUBLISHED = "published"
 TITLE_MAX = 100
 USER_AGENT_MAX = 255
+ALT_MAX = 300
 MAX_ID = 2**31 - 1  # PostgreSQL integer: a bigger id is "not found", not a database error
 
 
@@ -141,20 +142,58 @@ class Author(Model):
         return self.name
 
 
-class CoverImage(TimestampMixin, Model):
-    __tablename__ = "cover_images"
+class MediaFile(Model):
+    """An uploaded picture: its stored original (whose name says its hash and size)."""
+
+    __tablename__ = "media_files"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    image_link: Mapped[str] = mapped_column(String(500))
+    # Not unique: the same picture uploaded twice is two rows sharing files (media/names.py).
+    name: Mapped[str] = mapped_column(String(64), index=True)
+    width: Mapped[int]
+    height: Mapped[int]
+    size_bytes: Mapped[int]
+    alt_text: Mapped[str] = mapped_column(String(ALT_MAX), default="")
+    # The blog it was uploaded for (its editor lists it), and who uploaded it.
+    # use_alter: blogs -> cover_images -> media_files -> blogs is a cycle for CREATE TABLE.
+    blog_id: Mapped[int | None] = mapped_column(
+        ForeignKey("blogs.id", ondelete="SET NULL", use_alter=True), index=True
+    )
+    uploader_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = Timestamp()
 
-    blog: Mapped[Blog | None] = relationship(back_populates="cover_image")
-
-    @validates("image_link")
-    def _validate_link(self, key: str, value: str) -> str:
-        return validate_http_url(value)
+    blog: Mapped[Blog | None] = relationship(back_populates="media_files")
 
     def __str__(self) -> str:
-        return self.image_link
+        return self.name
+
+
+class CoverImage(TimestampMixin, Model):
+    """A blog's cover: an uploaded picture, or (as before uploads) a link to one elsewhere."""
+
+    __tablename__ = "cover_images"
+    __table_args__ = (
+        CheckConstraint("image_link IS NOT NULL OR media_id IS NOT NULL", name="source"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    image_link: Mapped[str | None] = mapped_column(String(500))
+    media_id: Mapped[int | None] = mapped_column(
+        ForeignKey("media_files.id", ondelete="RESTRICT"), index=True
+    )
+    alt_text: Mapped[str] = mapped_column(String(ALT_MAX), default="")
+
+    blog: Mapped[Blog | None] = relationship(back_populates="cover_image")
+    media: Mapped[MediaFile | None] = relationship()
+
+    @validates("image_link")
+    def _validate_link(self, key: str, value: str | None) -> str | None:
+        return validate_http_url(value) if value else None
+
+    def __str__(self) -> str:
+        if self.media is not None:
+            return self.media.name
+        return self.image_link or ""
 
 
 class Tag(TimestampMixin, Model):
@@ -215,6 +254,8 @@ class Blog(TimestampMixin, Model):
 
     author: Mapped[Author] = relationship(back_populates="blogs")
     cover_image: Mapped[CoverImage | None] = relationship(back_populates="blog")
+    # Deleting a blog keeps its pictures (another blog may show them) and forgets the link.
+    media_files: Mapped[list[MediaFile]] = relationship(back_populates="blog")
     tags: Mapped[list[Tag]] = relationship(
         secondary=blog_tags, back_populates="blogs", order_by=Tag.name
     )

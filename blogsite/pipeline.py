@@ -5,6 +5,7 @@ Read top-down, a request meets:
 before_request (in registration order)
   1. logs.bind_request          txid and uid first: every record, the error page included
   2. logs.sentry.tag_request    (with SENTRY_DSN) an error event carries the same request id
+  3a. media.allow_upload_size  upload endpoints take a picture's size of body, no more
   3. guard.guard_request        bad input is refused before anything below reads it
   4. forget_ended_session       an ended session is emptied, so CSRF refuses its token
   5. Flask-WTF csrf_protect     (its own, from csrf.init_app) checks every unsafe method
@@ -30,7 +31,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import guard, logs, security, throttling, users
+from . import guard, logs, media, security, throttling, users
 from .auth import sessions as auth_sessions
 from .caching import pages
 from .extensions import csrf, login_manager
@@ -42,6 +43,7 @@ def register(app: Flask) -> None:
     app.before_request(logs.bind_request)  # 1: ids first, for every record and error page
     if sentry_dsn(app):
         app.before_request(tag_request)  # 2: an error event names the request's id
+    app.before_request(media.allow_upload_size)  # 3a: the body limit the guard applies
     app.before_request(guard.guard_request)  # 3: nothing below reads unchecked input
     app.before_request(auth_sessions.forget_ended_session)  # 4: before CSRF reads the token
     csrf.init_app(app)  # 5: Flask-WTF's own check of every unsafe method

@@ -91,7 +91,7 @@ def content_security_policy() -> str:
 def is_personal() -> bool:
     """Return whether the response may hold one visitor's data: no cache may keep it."""
     endpoint = request.endpoint or ""
-    if endpoint == "static" or endpoint.endswith(".static"):
+    if endpoint in ("static", "media_file") or endpoint.endswith(".static"):
         return False  # the same file for everyone, the console's included
     if endpoint in PERSONAL_ENDPOINTS or is_admin_request():
         return True

@@ -64,7 +64,7 @@ def cache_key_prefix(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 
 @pytest.fixture
-def app_config(database_url: str, cache_key_prefix: str) -> dict[str, Any]:
+def app_config(database_url: str, cache_key_prefix: str, tmp_path: Any) -> dict[str, Any]:
     """The test configuration; tests may change it before asking for ``app``."""
     return {
         "TESTING": True,
@@ -75,6 +75,7 @@ def app_config(database_url: str, cache_key_prefix: str) -> dict[str, Any]:
         # Each test counts in its own throttle budgets and cache keys, even on a shared Redis.
         "THROTTLE_KEY_PREFIX": os.environ["BLOGSITE_THROTTLE_KEY_PREFIX"],
         "CACHE_KEY_PREFIX": cache_key_prefix,
+        "MEDIA_URL": f"file://{tmp_path / 'media'}",  # never the project's instance/media
     }
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import re
+
 import pytest
+from PIL import Image
 
 from blogsite.extensions import db
-from blogsite.models import Author, Blog, Tag, User
+from blogsite.models import Author, Blog, MediaFile, Tag, User
 
 
 def count(app, model) -> int:
@@ -26,9 +30,16 @@ def test_seed_builds_the_originals_demo_data_and_is_idempotent(app, runner, clie
         for blog in titles.values():
             assert [t.name for t in blog.tags] == ["tag1", "tag2"]
             assert blog.cover_image is not None and blog.is_published
-    assert count(app, Author) == 2 and count(app, Tag) == 2
+            # Drawn here, stored like an upload: no outside photo service.
+            assert blog.cover_image.image_link is None and blog.cover_image.media is not None
+            assert blog.cover_image.alt_text
+    assert count(app, Author) == 2 and count(app, Tag) == 2 and count(app, MediaFile) == 2
     page = client.get("/").get_data(as_text=True)
     assert "updated blog title" in page and "first blog title" in page
+    assert "picsum" not in page and "https://" not in " ".join(re.findall(r"<img[^>]*>", page))
+    for src in re.findall(r'<img class="cover" src="([^"]+)"', page):
+        served = client.get(src)
+        assert served.status_code == 200 and Image.open(io.BytesIO(served.data)).width > 0
 
 
 def test_bulk_seed_adds_authors_blogs_and_tags(app, runner, client):
@@ -41,6 +52,15 @@ def test_bulk_seed_adds_authors_blogs_and_tags(app, runner, client):
     assert count(app, Blog) == 2 + 21 + 2
     assert client.get("/tag/topic-1/").status_code == 200
     assert "Bulk blog" in client.get("/?page=2").get_data(as_text=True)
+    with app.app_context():
+        # Every tenth bulk blog has a cover; they share a handful of drawn pictures.
+        covered = db.session.scalar(
+            db.select(db.func.count()).where(Blog.cover_image_id.is_not(None))
+        )
+        assert covered == 2 + 3 + 1
+        assert count(app, MediaFile) == 2 + 4 + 4  # the second run reuses the same files
+        names = set(db.session.scalars(db.select(MediaFile.name)))
+    assert len(names) == 4  # the demo's two are among the bulk's four
 
 
 @pytest.mark.parametrize("args", [["--authors", "-1"], ["--authors", "x"]])

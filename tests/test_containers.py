@@ -3,6 +3,7 @@ Dockerfile, nginx, gunicorn settings, .env.example, and the entry point run for 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import runpy
@@ -17,7 +18,7 @@ import yaml
 from blogsite.settings import declared
 
 ROOT = Path(__file__).resolve().parent.parent
-COMPOSE_FILES = ("compose.yaml", "compose.ha.yaml")
+COMPOSE_FILES = ("compose.yaml", "compose.ha.yaml", "compose.s3.yaml")
 # ${VAR}, ${VAR:-default}, ${VAR:?error}; $${...} is an escaped, literal dollar.
 COMPOSE_VARIABLE = re.compile(r"(?<!\$)\$\{([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -114,6 +115,32 @@ def test_compose_services_and_ports():
     assert "--requirepass" in limiter["command"]
     nginx_mounts = " ".join(services["nginx"]["volumes"])
     assert "./docker/nginx.conf:" in nginx_mounts and "./static:" in nginx_mounts
+    # Uploaded pictures: the app writes the volume nginx serves (read-only there).
+    assert "media:/srv/blogsite/media:ro" in services["nginx"]["volumes"]
+    assert "media:/srv/blogsite/media" in web["volumes"]
+    assert web["environment"]["BLOGSITE_MEDIA_URL"].endswith("file:///srv/blogsite/media}")
+    assert "media" in load("compose.yaml")["volumes"]
+
+
+def test_compose_s3_keeps_pictures_in_seaweedfs():
+    base = load("compose.yaml")["services"]
+    s3 = load("compose.s3.yaml")
+    services = s3["services"]
+    assert set(services) == {"seaweedfs", "web"} and "web" in base
+    assert not any("ports" in service for service in services.values())
+    weed = services["seaweedfs"]
+    assert weed["command"][0] == "server" and "-s3" in weed["command"]
+    assert "-s3.config=/etc/seaweedfs/s3.json" in weed["command"]
+    web = services["web"]["environment"]
+    assert web["BLOGSITE_MEDIA_URL"].startswith("s3://")
+    assert web["BLOGSITE_S3_ENDPOINT_URL"] == "http://seaweedfs:8333"
+    # The app's keys are the only identity SeaweedFS accepts.
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        assert web[name].startswith("${" + name + ":?")
+        assert "${" + name + ":?" in s3["configs"]["seaweedfs-s3"]["content"]
+    identity = json.loads(re.sub(r"\$\{[^}]*\}", "key", s3["configs"]["seaweedfs-s3"]["content"]))
+    assert "Write" in identity["identities"][0]["actions"]
+    assert services["web"]["depends_on"] == {"seaweedfs": {"condition": "service_healthy"}}
 
 
 def test_compose_ha_adds_a_replica_and_three_sentinels():
@@ -173,6 +200,11 @@ def test_nginx_serves_static_and_proxies_with_forwarded_headers():
     conf = (ROOT / "docker/nginx.conf").read_text()
     assert re.search(r"server web:8000\b", conf)
     assert re.search(r"location /static/ \{\s*alias /srv/blogsite/static/;", conf)
+    # Pictures from the shared volume with the app's headers; unknown names go to the app.
+    media = conf.split('location ~ "^/media/', 1)[1].split("\n    }", 1)[0]
+    assert "root /srv/blogsite;" in media and "try_files $uri @blogsite;" in media
+    assert 'Cache-Control "public, max-age=31536000, immutable"' in media
+    assert 'X-Content-Type-Options "nosniff"' in media
     assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in conf
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in conf
     assert "proxy_set_header Host $host;" in conf

@@ -260,9 +260,10 @@ def test_chunked_bodies_over_the_limit_get_413_from_gunicorn(app, app_config, ma
 
 
 def test_the_guard_runs_before_the_limiter_csrf_and_page_cache(app):
-    # Only the log binding (a request id for the error page) runs before it.
+    # Only the log binding (a request id for the error page) and the upload endpoints'
+    # body limit (which the guard applies) run before it.
     names = [hook.__qualname__ for hook in app.before_request_funcs[None]]
-    assert names[:2] == ["bind_request", "guard_request"]
+    assert names[:3] == ["bind_request", "allow_upload_size", "guard_request"]
     assert any("Limiter" in name for name in names[2:])
     assert any("csrf_protect" in name for name in names[2:])
     # The page cache answers inside the view wrapper, after every before_request hook.

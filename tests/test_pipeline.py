@@ -16,6 +16,7 @@ def test_every_hook_is_registered_in_pipeline_order(app: Any) -> None:
     assert hook_names(app) == {
         "before_request": [
             "bind_request",  # ids first: every record and the error page carry them
+            "allow_upload_size",  # picture uploads may be bigger: before the guard reads
             "guard_request",  # nothing below reads unchecked input
             "forget_ended_session",  # an ended session's CSRF token is refused
             "CSRFProtect.init_app.<locals>.csrf_protect",

@@ -21,7 +21,8 @@ def test_defaults_are_drf_names_and_rates(monkeypatch):
     assert rates == {"anon": "100/day", "user": "1000/day", "blog_limit": "1000/day",
                      "login": "5/minute;20/hour", "login_phone": "10/hour",
                      "register": "10/hour", "password": "5/minute;20/hour",
-                     "password_user": "10/hour", "search": "30/minute"}  # fmt: skip
+                     "password_user": "10/hour", "search": "30/minute",
+                     "upload": "60/hour"}  # fmt: skip
 
 
 def test_environment_rates_merge_with_the_defaults(monkeypatch):

@@ -9,12 +9,13 @@ from flask_admin import Admin, BaseView
 from flask_admin.model import BaseModelView
 from flask_admin.theme import Bootstrap4Theme
 
-from .. import security
+from .. import media, security
 from .audit import AuditEntry
 from .auth import ConsoleHome
+from .covers import CoverImageView
 from .ops import CacheView, ThrottlingView
 from .users import UserView
-from .views import AuditView, AuthorView, BlogView, CoverImageView, TagView
+from .views import AuditView, AuthorView, BlogView, TagView
 
 __all__ = ["AuditEntry", "init_app", "inline_handlers"]
 
@@ -62,6 +63,7 @@ def init_app(app: Flask) -> Admin:
         ThrottlingView(name="Throttling", endpoint="admin_throttling", url=f"{base}/throttling"),
     ]
     admin.add_views(*views)
+    media.accept_uploads(app, "admin_covers.create_view", "admin_covers.edit_view")
     # Its own templates run under the console's policy: their handlers are allowed by hash.
     security.allow_admin_handlers(app, inline_handlers(views))
     return admin

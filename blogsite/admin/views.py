@@ -9,7 +9,7 @@ from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter, FilterEqual, FilterLike
 from markupsafe import Markup
 from sqlalchemy import not_
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from wtforms import Form, SelectField, StringField, ValidationError
 from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]  # SelectChoice is new in WTForms 3.3; types-WTForms 3.2 lacks it
 from wtforms.validators import Length, Optional
@@ -18,12 +18,13 @@ from ..domain import publishing
 from ..domain.publishing import STATUS_CHOICES
 from ..domain.slugs import tag_slug
 from ..domain.validation import RuleError
-from ..domain.validators import email_address, email_filter, http_url, newline_filter, strip_filter
+from ..domain.validators import email_address, email_filter, newline_filter, strip_filter
 from ..extensions import db
 from ..forms import LocalTimeField
 from ..models import STATUS_DRAFT, STATUS_PUBLISHED, Author, Blog, CoverImage, Tag, User, utcnow
 from . import audit
 from .base import SecuredModelView
+from .covers import thumbnail
 from .forms import SLUG, AdminForm, IdLoader, parse_id
 
 DATES = {"created_at": "Created", "updated_at": "Updated"}
@@ -80,7 +81,9 @@ def tag_names(view: Any, context: Any, model: Blog, name: str) -> str:
 def cover_link(view: Any, context: Any, model: Blog, name: str) -> Markup | str:
     if model.cover_image is None:
         return ""
-    link = model.cover_image.image_link
+    if model.cover_image.media is not None:
+        return thumbnail(model.cover_image.media.name, model.cover_image.alt_text)
+    link = model.cover_image.image_link or ""
     return Markup('<a href="{}" rel="noopener noreferrer">{}</a>').format(link, link[:60])
 
 
@@ -135,7 +138,9 @@ class BlogView(SecuredModelView):
         super().__init__(Blog, **kwargs)
 
     def get_query(self) -> Any:
-        return super().get_query().options(selectinload(Blog.tags))
+        # An uploaded cover's thumbnail needs its file name: joined like the cover itself.
+        covers = joinedload(Blog.cover_image).joinedload(CoverImage.media)
+        return super().get_query().options(selectinload(Blog.tags), covers)
 
     @action("publish", "Publish", "Publish the selected blogs?")
     def action_publish(self, ids: list[str]) -> None:
@@ -197,20 +202,6 @@ class TagView(SecuredModelView):
     def prepare_model(self, form: Form, model: Any, is_created: bool) -> None:
         if not model.slug:
             model.slug = tag_slug(model.name, own_id=model.id)
-
-
-class CoverImageView(SecuredModelView):
-    column_list = ["image_link", "blog", *DATES]
-    column_labels = {"image_link": "Link", **DATES}
-    column_searchable_list = ["image_link"]
-    column_sortable_list = ["image_link", *DATES]
-    column_default_sort = ("created_at", True)
-    column_select_related_list = [CoverImage.blog]
-    form_columns = ["image_link"]
-    form_args = {"image_link": {"validators": [http_url]}}
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(CoverImage, **kwargs)
 
 
 class AuditView(SecuredModelView):

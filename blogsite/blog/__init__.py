@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import cast
+
+from flask import Blueprint, Flask
+from flask.blueprints import BlueprintSetupState
+
+from ..media import accept_uploads
 
 bp = Blueprint("blog", __name__)
+UPLOADS = ("blog.new", "blog.edit", "blog.upload_image")
 
-from . import assets, editor, feeds, original, search, sitemaps, views  # noqa: E402,F401  (register the routes on bp)
+
+@bp.record_once
+def _accept_uploads(state: BlueprintSetupState) -> None:
+    accept_uploads(
+        cast(Flask, state.app), *UPLOADS
+    )  # bodies as big as a picture, on these pages only
+
+
+from . import assets, editor, feeds, images, original, search, sitemaps, views  # noqa: E402,F401  (register the routes on bp)

@@ -19,7 +19,7 @@ from ..caching import cached, never_cached, reading_now
 from ..domain import publishing
 from ..extensions import db
 from ..markup import excerpt
-from ..models import Author, Blog, Tag, blog_tags, utcnow
+from ..models import Author, Blog, CoverImage, Tag, blog_tags, utcnow
 from ..reading import reading_minutes
 
 
@@ -41,17 +41,35 @@ def _summary(blog: Blog) -> dict[str, Any]:
         "excerpt": excerpt(blog.content),
         "reading_minutes": reading_minutes(blog.content),
         "author": {"id": blog.author.id, "name": blog.author.name},
-        "cover_image": blog.cover_image.image_link if blog.cover_image else None,
+        "cover_image": _cover_address(blog.cover_image),
+        "cover": _cover(blog.cover_image),
         "tags": [{"name": tag.name, "slug": tag.slug} for tag in blog.tags],
         "created_at": _utc(blog.created_at),
         "updated_at": _utc(blog.updated_at),
     }
 
 
+def _cover(cover: CoverImage | None) -> dict[str, Any] | None:
+    """Return what a page needs to show a cover: its link or stored picture, and alt text."""
+    if cover is None:
+        return None
+    media = cover.media.name if cover.media is not None else None
+    return {"link": cover.image_link, "media": media, "alt": cover.alt_text}
+
+
+def _cover_address(cover: CoverImage | None) -> str | None:
+    """Return the cover's address as a path or link (for pages that want one URL)."""
+    if cover is None:
+        return None
+    return f"/media/{cover.media.name}" if cover.media is not None else cover.image_link
+
+
 def _with_relations(stmt: Select[Any]) -> Select[Any]:
-    # One joined query for author and cover, one IN query for all tags: no N+1.
+    # One joined query for author, cover and its picture, one IN query for all tags: no N+1.
     return stmt.options(
-        joinedload(Blog.author), joinedload(Blog.cover_image), selectinload(Blog.tags)
+        joinedload(Blog.author),
+        joinedload(Blog.cover_image).joinedload(CoverImage.media),
+        selectinload(Blog.tags),
     )
 
 

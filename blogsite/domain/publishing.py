@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, func, or_, select
 
 from ..extensions import db
-from ..models import STATUS_DRAFT, STATUS_PUBLISHED, Blog, CoverImage, Tag, utcnow
+from ..models import STATUS_DRAFT, STATUS_PUBLISHED, Blog, CoverImage, MediaFile, Tag, utcnow
 from .slugs import blog_slug, tag_slug
 from .validation import RuleError
 
@@ -123,16 +123,33 @@ def resolve_tags(names: list[str]) -> list[Tag]:
     return tags
 
 
-def set_cover(blog: Blog, link: str | None) -> None:
-    """Point the blog's cover image at ``link``; no link removes the cover."""
-    if not link:
-        if blog.cover_image is not None:
-            old, blog.cover_image = blog.cover_image, None
-            db.session.delete(old)
-    elif blog.cover_image is None:
-        blog.cover_image = CoverImage(image_link=link)
-    else:
-        blog.cover_image.image_link = link
+def set_cover(
+    blog: Blog,
+    link: str | None,
+    media: MediaFile | None = None,
+    alt: str | None = None,
+    remove: bool = False,
+) -> None:
+    """Set the blog's cover: an uploaded picture, else a link; no link drops a linked cover.
+
+    An uploaded cover stays when the form sends no link (its file field is always empty
+    when the editor opens); ``remove`` drops any cover.
+    """
+    cover = blog.cover_image
+    keeps_upload = cover is not None and cover.media_id is not None and not link
+    if remove or (media is None and not link and not keeps_upload):
+        if cover is not None:
+            blog.cover_image = None
+            db.session.delete(cover)
+        return
+    if cover is None:
+        cover = blog.cover_image = CoverImage()
+    if media is not None:
+        cover.media, cover.image_link = media, None
+    elif link:
+        cover.media, cover.image_link = None, link
+    if alt is not None:
+        cover.alt_text = alt
 
 
 def check_cover_free(cover: CoverImage | None, blog_id: int | None) -> None:

@@ -1,6 +1,6 @@
 """Every setting of the site, declared once: type, default, environment variable, help.
 
-Each is a field of ``Settings`` (grouped in ``site``, ``services`` and ``ops``) made with
+Each is a field of ``Settings`` (grouped in ``site``, ``services``, ``media`` and ``ops``) made with
 ``setting(default, help, ...)``. ``config.load_config`` fills ``app.config`` from them
 (defaults, environment, ``instance/config.py``, test overrides) and checks each value once
 at start-up. ``python -m blogsite.settings table`` prints the README's settings table and
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .media import Media
 from .ops import DEFAULT_RATES, Operations
 from .services import Services
 from .site import ADMIN_CSP, SITE_CSP, Site
@@ -25,13 +26,14 @@ SECTIONS = {
     "TRUSTED_PROXIES": "Security, proxies",
     "REDIS_URL": "Redis",
     "CACHE_ENABLED": "Caching",
+    "MEDIA_URL": "Pictures",
     "THROTTLE_RATES": "Throttling",
     "LOG_LEVEL": "Logging, monitoring",
 }
 
 
 @dataclass(frozen=True)
-class Settings(Operations, Services, Site):
+class Settings(Operations, Media, Services, Site):
     """The site's settings, typed; ``app.extensions["settings"]`` holds the loaded one."""
 
 

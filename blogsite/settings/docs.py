@@ -40,6 +40,14 @@ OUTSIDE = (
         "Core",
     ),
     Outside(
+        "AWS_ACCESS_KEY_ID",
+        "",
+        "S3 storage: the access key (boto3 also reads AWS_DEFAULT_REGION); compose.s3.yaml "
+        "gives SeaweedFS the same pair.",
+        "Pictures",
+    ),
+    Outside("AWS_SECRET_ACCESS_KEY", "", "S3 storage: the secret key; hex only.", "Pictures"),
+    Outside(
         "POSTGRES_USER",
         "blogsite",
         "compose: user of the postgres:17 service (DATABASE_URL is built from these).",
@@ -120,7 +128,7 @@ OUTSIDE = (
     ),
 )
 SECTION_ORDER = ("Core", "Database", "Security, proxies", "Superuser", "Redis", "Caching",
-                 "Throttling", "Gunicorn", "Logging, monitoring")  # fmt: skip
+                 "Pictures", "Throttling", "Gunicorn", "Logging, monitoring")  # fmt: skip
 ENV_HEADER = """\
 # blogsite settings, written by `python -m blogsite.settings env` from blogsite/settings/:
 # edit the declarations there, not this file. Copy to .env, fill in every empty value, then:

@@ -15,6 +15,7 @@ DEFAULT_RATES: dict[str, str | None] = {
     "anon": "100/day", "user": "1000/day", "blog_limit": "1000/day",
     "login": "5/minute;20/hour", "login_phone": "10/hour", "register": "10/hour",
     "password": "5/minute;20/hour", "password_user": "10/hour", "search": "30/minute",
+    "upload": "60/hour",
 }  # fmt: skip
 
 

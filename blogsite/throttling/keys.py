@@ -87,3 +87,11 @@ def submitted_phone() -> str | None:
 def submitted_phone_key() -> str:
     phone = submitted_phone()
     return phone_key(phone) if phone else ""
+
+
+def upload_key() -> str:
+    """Key a request that carries a chosen file like ``user``; "" (not counted) without one."""
+    # An editor's save without a picture is no upload: only files count against "upload".
+    if not any(upload.filename for upload in request.files.values()):
+        return ""
+    return user_or_address_key()

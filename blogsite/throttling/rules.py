@@ -24,6 +24,7 @@ from .keys import (
     current_user_id,
     current_user_key,
     submitted_phone_key,
+    upload_key,
     user_or_address_key,
 )
 from .limiter import app_throttles
@@ -65,6 +66,9 @@ THROTTLES: dict[str, Throttle] = {
                  message="Too many wrong passwords from your address."),
         Throttle("password_user", current_user_key, ("user",), ("POST",), reserved=True,
                  message="Too many wrong passwords for this account."),
+        # Pictures take CPU and storage: a writer's uploads, per account.
+        Throttle("upload", upload_key, ("user", "ip"), ("POST",),
+                 message="You have uploaded too many pictures; try again later."),
     )
 }  # fmt: skip
 
