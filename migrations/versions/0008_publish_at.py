@@ -36,16 +36,16 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('blog_tags', schema=None) as batch_op:
-        batch_op.create_index('ix_blog_tags_tag_id_status_created_at_blog_id', ['tag_id', 'status', 'created_at', 'blog_id'], unique=False)
-        batch_op.drop_index('ix_blog_tags_tag_status_created_blog_publish')
-        batch_op.drop_column('publish_at')
-    with op.batch_alter_table('blogs', schema=None) as batch_op:
-        batch_op.create_index('ix_blogs_author_id_status_updated_at', ['author_id', 'status', 'updated_at'], unique=False)
-        batch_op.create_index('ix_blogs_author_id_status_created_at_id', ['author_id', 'status', 'created_at', 'id'], unique=False)
-        batch_op.create_index('ix_blogs_status_created_at_id', ['status', 'created_at', 'id'], unique=False)
-        batch_op.drop_index('ix_blogs_status_publish_at')
-        batch_op.drop_index('ix_blogs_author_status_updated_publish')
-        batch_op.drop_index('ix_blogs_author_status_created_id_publish')
-        batch_op.drop_index('ix_blogs_status_created_at_id_publish_at')
-        batch_op.drop_column('publish_at')
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite 3.35+), not a batch copy of the tables: a
+    # copy renames blogs and blog_tags under the search triggers of 0007, which SQLite refuses.
+    op.create_index('ix_blog_tags_tag_id_status_created_at_blog_id', 'blog_tags', ['tag_id', 'status', 'created_at', 'blog_id'], unique=False)
+    op.drop_index('ix_blog_tags_tag_status_created_blog_publish', table_name='blog_tags')
+    op.drop_column('blog_tags', 'publish_at')
+    op.create_index('ix_blogs_author_id_status_updated_at', 'blogs', ['author_id', 'status', 'updated_at'], unique=False)
+    op.create_index('ix_blogs_author_id_status_created_at_id', 'blogs', ['author_id', 'status', 'created_at', 'id'], unique=False)
+    op.create_index('ix_blogs_status_created_at_id', 'blogs', ['status', 'created_at', 'id'], unique=False)
+    op.drop_index('ix_blogs_status_publish_at', table_name='blogs')
+    op.drop_index('ix_blogs_author_status_updated_publish', table_name='blogs')
+    op.drop_index('ix_blogs_author_status_created_id_publish', table_name='blogs')
+    op.drop_index('ix_blogs_status_created_at_id_publish_at', table_name='blogs')
+    op.drop_column('blogs', 'publish_at')
