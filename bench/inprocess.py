@@ -6,8 +6,10 @@ Usage: .venv/bin/python bench/inprocess.py [--rounds 7] [--requests 200] [--prof
 The Flask test client against one PostgreSQL database (1,002 blogs, as in ``run.py``) and
 the shared Redis (keys under a prefix of their own): every scenario runs ``--requests``
 times per round, rounds interleave the scenarios, and the table gives the median cost per
-request and its ratio to the bare route's (a single-threaded throughput ratio). Timing in
-one process, seconds apart, survives a busy machine far better than wrk does.
+request and its ratio to the bare route's (a single-threaded throughput ratio), and the
+best batch of each (on a shared machine the least disturbed one). Timing in
+one process, seconds apart, survives a busy machine far better than wrk does; the CPU
+time of this process (PostgreSQL's and Redis's work excluded) is steadier still.
 ``--profile NAME`` (a scenario's label, or "all") adds cProfile's top functions.
 """
 
@@ -97,6 +99,32 @@ def reader(app: Any) -> Any:
     return client
 
 
+def build_scenarios(url: str, only: str = "") -> list[tuple[str, Any, str]]:
+    """Return (label, client, path) for every scenario (or those named in ``only``)."""
+    cached = make_app(url)
+    cold = make_app(url, CACHE_ENABLED=False)
+    anon, anon_cold = cached.test_client(), cold.test_client()
+    signed, signed_cold = reader(cached), reader(cold)
+    blog = "/blog/bulk-blog-3-1/"
+    logged = "/blog/blogs_logs/?author_id=3"
+    scenarios = [
+        ("bare", anon, "/bench/bare"),
+        ("home, cached", anon, "/"),
+        ("blog page, cached", anon, blog),
+        ("blogs_auto_invalidation", anon, "/blog/blogs_auto_invalidation/?author_id=3"),
+        ("blogs_logs", anon, logged),
+        ("home, logged-in", signed, "/"),
+        ("blog page, logged-in", signed, blog),
+        ("home, cold", anon_cold, "/"),
+        ("blog page, cold", anon_cold, blog),
+        ("home, cold, logged-in", signed_cold, "/"),
+    ]
+    if only:
+        keep = {"bare", *only.split(";")}
+        scenarios = [s for s in scenarios if s[0] in keep]
+    return scenarios
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
@@ -109,47 +137,35 @@ def main() -> None:
     os.environ.setdefault("BLOGSITE_LOG_LEVEL", "WARNING")
     url, drop = database(options.keep)
     try:
-        cached = make_app(url)
-        cold = make_app(url, CACHE_ENABLED=False)
-        anon, anon_cold = cached.test_client(), cold.test_client()
-        signed, signed_cold = reader(cached), reader(cold)
-        blog = "/blog/bulk-blog-3-1/"
-        logged = "/blog/blogs_logs/?author_id=3"
-        scenarios = [
-            ("bare", anon, "/bench/bare"),
-            ("home, cached", anon, "/"),
-            ("blog page, cached", anon, blog),
-            ("blogs_auto_invalidation", anon, "/blog/blogs_auto_invalidation/?author_id=3"),
-            ("blogs_logs", anon, logged),
-            ("home, logged-in", signed, "/"),
-            ("blog page, logged-in", signed, blog),
-            ("home, cold", anon_cold, "/"),
-            ("blog page, cold", anon_cold, blog),
-            ("home, cold, logged-in", signed_cold, "/"),
-        ]
-        if options.only:
-            keep = {"bare", *options.only.split(";")}
-            scenarios = [s for s in scenarios if s[0] in keep]
+        scenarios = build_scenarios(url, options.only)
         for _label, client, path in scenarios:
             for _ in range(20):
                 response = client.get(path)
                 assert response.status_code == 200, (path, response.status_code)
         times: dict[str, list[float]] = {label: [] for label, _, _ in scenarios}
+        cpu: dict[str, list[float]] = {label: [] for label, _, _ in scenarios}
         for number in range(options.rounds):
             shift = number % len(scenarios)
             for label, client, path in scenarios[shift:] + scenarios[:shift]:
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 for _ in range(options.requests):
                     client.get(path)
                 times[label].append((time.perf_counter() - start) / options.requests * 1e6)
+                cpu[label].append((time.process_time() - start_cpu) / options.requests * 1e6)
         print(f"\n{options.rounds} rounds x {options.requests} requests, load {os.getloadavg()}")
-        print("| scenario | us per request (median) | ratio to bare (median, range) |")
-        print("| --- | ---: | ---: |")
+        print(
+            "| scenario | us per request | ratio to bare (range) "
+            "| this process's CPU us | CPU ratio to bare (range) | best batch us | best ratio |"
+        )
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
         for label, each in times.items():
             ratios = [b / t for b, t in zip(times["bare"], each, strict=True)]
+            cpus = [b / t for b, t in zip(cpu["bare"], cpu[label], strict=True)]
             print(
                 f"| {label} | {statistics.median(each):.0f} | {statistics.median(ratios):.2f} "
-                f"({min(ratios):.2f}-{max(ratios):.2f}) |"
+                f"({min(ratios):.2f}-{max(ratios):.2f}) | {statistics.median(cpu[label]):.0f} "
+                f"| {statistics.median(cpus):.2f} ({min(cpus):.2f}-{max(cpus):.2f}) "
+                f"| {min(each):.0f} | {min(times['bare']) / min(each):.2f} |"
             )
         for label, client, path in scenarios:
             if options.profile in (label, "all"):

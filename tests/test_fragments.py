@@ -261,4 +261,6 @@ def test_the_logged_page_reads_the_cache_once_for_its_author(app, make_blog, mon
     monkeypatch.setattr(store, "read", counted)
     assert "Once" in text_of(client, LOGS)
     authors = [key for key in reads if key and "author_info" in key]
-    assert len(authors) == 1, reads  # one round trip to Redis for the author, not two
+    # The author comes from the worker's copy, checked against its generations: its value
+    # is not fetched again (it was once per request, twice before that).
+    assert authors == [] and len(reads) <= 2, reads

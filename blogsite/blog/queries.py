@@ -12,13 +12,15 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, literal, select, tuple_
+from sqlalchemy import Select, func, literal, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..caching import cached, never_cached
 from ..extensions import db
 from ..markup import excerpt
 from ..models import STATUS_PUBLISHED, Author, Blog, Tag, blog_tags
+from .summaries import detail as summaries_detail
+from .summaries import published_by, summaries
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -91,32 +93,38 @@ def _paginate(
     from one index-only scan on (created_at, id); only the page's own rows are loaded.
     """
     key = key or (Blog.created_at, Blog.id)
-    stmt = _start(_newest_first(where, key), key, page, per_page, after)
-    ids = db.session.scalars(stmt.limit(max(LOOKAHEAD, per_page + 1))).all()
-    mine = ids[:per_page]
-    rows = db.session.scalars(_with_relations(select(Blog).where(Blog.id.in_(mine)))).all()
-    by_id = {blog.id: blog for blog in rows}
+    stmt = _start(_newest_first(where.add_columns(key[0]), key), key, page, per_page, after)
+    # The lookahead is counted in the database: only the page's ids come back, each with
+    # the number of entries from it on (fetching up to 2,000 ids cost more than the SQL).
+    ahead = stmt.limit(max(LOOKAHEAD, per_page + 1)).subquery()
+    first, created = ahead.c[0], ahead.c[1]
+    counted = select(first, created, func.count().over()).order_by(created.desc(), first.desc())
+    found = db.session.execute(counted.limit(per_page)).all()
+    mine = [row[0] for row in found]
+    seen = found[0][2] if found else 0
+    items = summaries(mine)
     # A page past the end has no ids: its count stops before it, so the view answers 404.
-    total = (page - 1) * per_page + len(ids)
-    newer = _newer_cursor(where, key, by_id.get(mine[0]) if mine else None, page, per_page)
+    total = (page - 1) * per_page + seen
+    anchor = (found[0][1], found[0][0]) if found else None
+    newer = _newer_cursor(where, key, anchor, page, per_page)
     return {
-        "items": [_summary(by_id[i]) for i in mine if i in by_id],
+        "items": items,
         "page": page,
         "pages": max(1, math.ceil(total / per_page)),
         "total": total,
-        "exact": len(ids) < LOOKAHEAD,  # else there may be more pages than "pages"
-        "after": mine[-1] if len(ids) > per_page else None,  # the Older link's cursor
+        "exact": seen < LOOKAHEAD,  # else there may be more pages than "pages"
+        "after": mine[-1] if seen > per_page else None,  # the Older link's cursor
         "newer": newer,  # the Newer link's cursor (None: to page 1, or too near the top)
     }
 
 
 def _newer_cursor(
-    where: Select[Any], key: Key, first: Blog | None, page: int, per_page: int
+    where: Select[Any], key: Key, first: tuple[Any, int] | None, page: int, per_page: int
 ) -> int | None:
     """Return the ``after`` id of the previous page: the blog per_page + 1 above this page."""
     if first is None or page <= 2:
         return None  # page 1 needs no cursor
-    anchor = tuple_(literal(first.created_at), literal(first.id))
+    anchor = tuple_(literal(first[0]), literal(first[1]))
     newer = where.where(tuple_(*key) > anchor)
     stmt = newer.order_by(key[0].asc(), key[1].asc()).offset(per_page).limit(1)
     found: int | None = db.session.scalar(stmt)
@@ -141,13 +149,7 @@ def home_page(page: int, per_page: int, after: int | None = None) -> dict[str, A
 @cached(lambda slug: [f"blog:{slug}"])
 def blog_detail(slug: str) -> dict[str, Any] | None:
     """Return one blog with its content, or None."""
-    blog = db.session.scalar(_with_relations(select(Blog).where(Blog.slug == slug)))
-    if blog is None:
-        return None
-    detail = _summary(blog)
-    detail["content"] = blog.content
-    detail["author"]["user_id"] = blog.author.user_id
-    return detail
+    return summaries_detail(slug)
 
 
 @cached(lambda author_id: [f"author:{author_id}"])
@@ -203,6 +205,4 @@ def feed_entries(limit: int) -> list[dict[str, Any]]:
 @cached(lambda author_id: [f"author:{author_id}"])
 def get_all_blogs(author_id: int) -> list[dict[str, Any]]:
     """Return all of an author's published blogs, newest first (the original's query)."""
-    stmt = _with_relations(_published_blogs().where(Blog.author_id == author_id))
-    rows = db.session.scalars(stmt.order_by(Blog.created_at.desc(), Blog.id.desc())).all()
-    return [_summary(blog) for blog in rows]
+    return published_by(author_id)

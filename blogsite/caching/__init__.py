@@ -32,6 +32,7 @@ __all__ = [
     "init_app",
     "invalidate_all",
     "invalidate_author",
+    "is_on",
     "never_cached",
     "remembered",
     "render_shared",
@@ -53,6 +54,11 @@ def _timeouts(app: Flask, store: Any) -> dict[str, Any]:
     if isinstance(store, LocalStore):
         return {"CACHE_DEFAULT_TIMEOUT": app.config["CACHE_LOCAL_TIMEOUT"]}
     return {}
+
+
+def is_on() -> bool:
+    """Return whether this app caches (with caching off, every read is already fresh)."""
+    return current_state() is not None
 
 
 def invalidate_author(author_id: int) -> None:

@@ -1,0 +1,110 @@
+"""What listings and a blog page show of blogs, read as plain rows (no ORM objects).
+
+A cold page spent more time building ORM objects (the blogs, their authors and covers,
+the tags' association rows) than PostgreSQL spent finding them. These statements are
+built once, read plain columns, and come back as the dicts ``queries.py`` caches; only a
+listing's excerpt source (the head of the Markdown) leaves the database, not the whole
+text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Row, bindparam, func, select
+
+from ..extensions import db
+from ..markup import EXCERPT_SOURCE_CHARS, excerpt
+from ..models import STATUS_PUBLISHED, Author, Blog, CoverImage, Tag, blog_tags
+
+_blogs, _authors, _covers, _tags = (
+    Blog.__table__, Author.__table__, CoverImage.__table__, Tag.__table__
+)  # fmt: skip
+B, A, C, T, L = _blogs.c, _authors.c, _covers.c, _tags.c, blog_tags.c
+
+_COLUMNS = (
+    B.id, B.title, B.slug, B.status, B.created_at, B.updated_at,
+    A.id.label("author_id"), A.name.label("author_name"), A.user_id.label("author_user_id"),
+    C.image_link,
+)  # fmt: skip
+_FROM = _blogs.join(_authors, A.id == B.author_id).outerjoin(_covers, C.id == B.cover_image_id)
+
+# A listing's cards: the head of each text is all an excerpt reads (markup.excerpt).
+SUMMARIES = (
+    select(*_COLUMNS, func.substr(B.content, 1, EXCERPT_SOURCE_CHARS).label("text"))
+    .select_from(_FROM)
+    .where(B.id.in_(bindparam("ids", expanding=True)))
+)
+BY_AUTHOR = (
+    select(*_COLUMNS, func.substr(B.content, 1, EXCERPT_SOURCE_CHARS).label("text"))
+    .select_from(_FROM)
+    .where(B.author_id == bindparam("author_id"), B.status == STATUS_PUBLISHED)
+    .order_by(B.created_at.desc(), B.id.desc())
+)
+DETAIL = select(*_COLUMNS, B.content.label("text")).select_from(_FROM)
+DETAIL_BY_SLUG = DETAIL.where(B.slug == bindparam("slug"))
+TAGS = (
+    select(L.blog_id, T.name, T.slug)
+    .select_from(blog_tags.join(_tags, T.id == L.tag_id))
+    .where(L.blog_id.in_(bindparam("ids", expanding=True)))
+    .order_by(L.blog_id, T.name)  # Blog.tags' order
+)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+def _tags_of(ids: Sequence[int]) -> dict[int, list[dict[str, str]]]:
+    found: dict[int, list[dict[str, str]]] = {}
+    for blog_id, name, slug in db.session.execute(TAGS, {"ids": list(ids)}):
+        found.setdefault(blog_id, []).append({"name": name, "slug": slug})
+    return found
+
+
+def _summary(row: Row[Any], tags: list[dict[str, str]]) -> dict[str, Any]:
+    """Return what a list of blogs shows of one blog (the shape ``queries.py`` caches)."""
+    return {
+        "id": row.id,
+        "title": row.title,
+        "slug": row.slug,
+        "status": row.status,
+        "excerpt": excerpt(row.text),
+        "author": {"id": row.author_id, "name": row.author_name},
+        "cover_image": row.image_link,
+        "tags": tags,
+        "created_at": _utc(row.created_at),
+        "updated_at": _utc(row.updated_at),
+    }
+
+
+def summaries(ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Return the cards of the blogs ``ids``, in that order (ids that are gone are skipped)."""
+    if not ids:
+        return []
+    rows = {row.id: row for row in db.session.execute(SUMMARIES, {"ids": list(ids)})}
+    tags = _tags_of(ids)
+    return [_summary(rows[i], tags.get(i, [])) for i in ids if i in rows]
+
+
+def published_by(author_id: int) -> list[dict[str, Any]]:
+    """Return the cards of every published blog of an author, newest first."""
+    rows = db.session.execute(BY_AUTHOR, {"author_id": author_id}).all()
+    tags = _tags_of([row.id for row in rows]) if rows else {}
+    return [_summary(row, tags.get(row.id, [])) for row in rows]
+
+
+def detail(slug: str) -> dict[str, Any] | None:
+    """Return one blog's card with its whole text and its author's user id, or None."""
+    row = db.session.execute(DETAIL_BY_SLUG, {"slug": slug}).first()
+    if row is None:
+        return None
+    blog = _summary(row, _tags_of([row.id]).get(row.id, []))
+    blog["content"] = row.text
+    blog["author"]["user_id"] = row.author_user_id
+    return blog
