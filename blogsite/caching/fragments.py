@@ -64,6 +64,11 @@ class Memo:
             entry = self._values.get(key)
         return None if entry is None else (entry[0], entry[1])
 
+    def keys(self) -> list[str]:
+        """Return the keys held now (for tests and inspection)."""
+        with self._lock:
+            return list(self._values.keys())
+
     def put(self, key: str, gens: tuple[str, ...], value: Any, size: int) -> None:
         if size <= self._values.maxsize // 8:  # one huge value must not evict the rest
             with self._lock:
