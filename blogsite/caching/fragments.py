@@ -64,7 +64,7 @@ class Memo:
             entry = self._values.get(key)
         return None if entry is None else (entry[0], entry[1])
 
-    def keys(self) -> list[str]:
+    def held(self) -> list[str]:
         """Return the keys held now (for tests and inspection)."""
         with self._lock:
             return list(self._values.keys())
