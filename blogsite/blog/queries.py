@@ -12,7 +12,7 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, literal, select, tuple_
+from sqlalchemy import Select, literal, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..caching import cached, never_cached
@@ -20,7 +20,7 @@ from ..extensions import db
 from ..markup import excerpt
 from ..models import STATUS_PUBLISHED, Author, Blog, Tag, blog_tags
 from .summaries import detail as summaries_detail
-from .summaries import published_by, summaries
+from .summaries import page_of, published_by
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -97,15 +97,9 @@ def _paginate(
     # The lookahead is counted in the database: only the page's ids come back, each with
     # the number of entries from it on (fetching up to 2,000 ids cost more than the SQL).
     ahead = stmt.limit(max(LOOKAHEAD, per_page + 1)).subquery()
-    first, created = ahead.c[0], ahead.c[1]
-    counted = select(first, created, func.count().over()).order_by(created.desc(), first.desc())
-    found = db.session.execute(counted.limit(per_page)).all()
-    mine = [row[0] for row in found]
-    seen = found[0][2] if found else 0
-    items = summaries(mine)
+    items, seen, anchor = page_of(ahead, per_page)
     # A page past the end has no ids: its count stops before it, so the view answers 404.
     total = (page - 1) * per_page + seen
-    anchor = (found[0][1], found[0][0]) if found else None
     newer = _newer_cursor(where, key, anchor, page, per_page)
     return {
         "items": items,
@@ -113,7 +107,7 @@ def _paginate(
         "pages": max(1, math.ceil(total / per_page)),
         "total": total,
         "exact": seen < LOOKAHEAD,  # else there may be more pages than "pages"
-        "after": mine[-1] if seen > per_page else None,  # the Older link's cursor
+        "after": items[-1]["id"] if seen > per_page else None,  # the Older link's cursor
         "newer": newer,  # the Newer link's cursor (None: to page 1, or too near the top)
     }
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy import Row, Subquery, bindparam, func, select
 
 from ..extensions import db
 from ..markup import EXCERPT_SOURCE_CHARS, excerpt
@@ -32,13 +32,9 @@ _COLUMNS = (
 _FROM = _blogs.join(_authors, A.id == B.author_id).outerjoin(_covers, C.id == B.cover_image_id)
 
 # A listing's cards: the head of each text is all an excerpt reads (markup.excerpt).
-SUMMARIES = (
-    select(*_COLUMNS, func.substr(B.content, 1, EXCERPT_SOURCE_CHARS).label("text"))
-    .select_from(_FROM)
-    .where(B.id.in_(bindparam("ids", expanding=True)))
-)
+_HEAD = func.substr(B.content, 1, EXCERPT_SOURCE_CHARS).label("text")
 BY_AUTHOR = (
-    select(*_COLUMNS, func.substr(B.content, 1, EXCERPT_SOURCE_CHARS).label("text"))
+    select(*_COLUMNS, _HEAD)
     .select_from(_FROM)
     .where(B.author_id == bindparam("author_id"), B.status == STATUS_PUBLISHED)
     .order_by(B.created_at.desc(), B.id.desc())
@@ -83,13 +79,29 @@ def _summary(row: Row[Any], tags: list[dict[str, str]]) -> dict[str, Any]:
     }
 
 
-def summaries(ids: Sequence[int]) -> list[dict[str, Any]]:
-    """Return the cards of the blogs ``ids``, in that order (ids that are gone are skipped)."""
-    if not ids:
-        return []
-    rows = {row.id: row for row in db.session.execute(SUMMARIES, {"ids": list(ids)})}
-    tags = _tags_of(ids)
-    return [_summary(rows[i], tags.get(i, [])) for i in ids if i in rows]
+def page_of(ahead: Subquery, per_page: int) -> tuple[list[dict[str, Any]], int, Any]:
+    """Return a listing page's cards, how many entries ``ahead`` holds, and its first key.
+
+    ``ahead`` selects (blog id, sort key) newest first, from the page's start on: one
+    query counts it and reads the first ``per_page`` blogs' columns.
+    """
+    first, key = ahead.c[0], ahead.c[1]
+    counted = (
+        select(first.label("blog_id"), key.label("sort_key"), func.count().over().label("seen"))
+        .order_by(key.desc(), first.desc())
+        .limit(per_page)
+        .subquery()
+    )
+    joined = counted.join(_blogs, B.id == counted.c.blog_id).join(_authors, A.id == B.author_id)
+    joined = joined.outerjoin(_covers, C.id == B.cover_image_id)
+    stmt = select(*_COLUMNS, _HEAD, counted.c.seen, counted.c.sort_key).select_from(joined)
+    order = (counted.c.sort_key.desc(), counted.c.blog_id.desc())
+    rows = db.session.execute(stmt.order_by(*order)).all()
+    if not rows:
+        return [], 0, None
+    tags = _tags_of([row.id for row in rows])
+    cards = [_summary(row, tags.get(row.id, [])) for row in rows]
+    return cards, rows[0].seen, (rows[0].sort_key, rows[0].id)
 
 
 def published_by(author_id: int) -> list[dict[str, Any]]:
