@@ -46,6 +46,7 @@ def init_app(app: Flask) -> None:
         app.extensions[EXTENSION] = CacheState(store, app.config | _timeouts(app, store))
         pages.init_app(app)
         fragments.init_app(app)
+    fragments.init_cards(app)
     invalidation.listen()
     app.cli.add_command(cache_cli)
 

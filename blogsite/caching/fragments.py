@@ -110,6 +110,44 @@ def render_shared(template: str, **context: Any) -> Markup:
     return Markup(current_app.jinja_env.get_template(template).render(refused | context))
 
 
+CARDS = "blogsite_shared_macros"
+CARD_ENTRIES = 4096  # a card is ~1 KB: a few MB per worker at most
+
+
+def frozen(value: Any) -> Any:
+    """Return ``value`` (plain data: dicts, lists, scalars) as a hashable key."""
+    if isinstance(value, dict):
+        return tuple(sorted((key, frozen(item)) for key, item in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(frozen(item) for item in value)
+    return value
+
+
+def shared_macro(template: str, name: str, value: Any) -> Markup:
+    """Return macro ``name`` of ``template`` called with ``value``, remembered by its input.
+
+    A listing's card depends on nothing but the blog's plain data (and the mount point of
+    its links): the same data renders the same card, so cards are kept per process, keyed
+    by their data. After a write, or with caching off, only the cards whose data changed
+    render again. The macro runs without the reader's context, like ``render_shared``.
+    """
+    cards: tuple[LRUCache[Any, Markup], dict[str, Any], threading.Lock]
+    cards = current_app.extensions[CARDS]
+    key = (template, name, request.script_root, frozen(value))
+    with cards[2]:
+        html = cards[0].get(key)
+    if html is None:
+        module = cards[1].get(template)
+        if module is None:
+            refused = {n: Personal(n) for n in PERSONAL}
+            module = current_app.jinja_env.get_template(template).make_module(refused)
+            cards[1][template] = module
+        html = Markup(getattr(module, name)(value))
+        with cards[2]:
+            cards[0][key] = html
+    return html
+
+
 def fragment(name: str, deps: Sequence[str], render: Callable[[], str | None]) -> Markup | None:
     """Return the cached fragment ``name`` (None when ``render`` said there is none)."""
     # URLs in a fragment are relative to the mount point: a different one, another key.
@@ -121,3 +159,9 @@ def fragment(name: str, deps: Sequence[str], render: Callable[[], str | None]) -
 def init_app(app: Flask) -> None:
     """Keep a per-process copy of hot fragments, as large as the copy of hot pages."""
     app.extensions[MEMO] = Memo(int(app.config["CACHE_PAGE_MEMORY_BYTES"]))
+
+
+def init_cards(app: Flask) -> None:
+    """Offer ``shared_macro`` to templates, with or without a cache (caching off included)."""
+    app.extensions[CARDS] = (LRUCache(CARD_ENTRIES), {}, threading.Lock())
+    app.jinja_env.globals["shared_macro"] = shared_macro
