@@ -9,9 +9,11 @@ by hand, as django-cacheops' ``get_all_blogs.invalidate(12)`` did.
 from __future__ import annotations
 
 import math
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
+from cachetools import LRUCache
 from sqlalchemy import Select, literal, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -20,7 +22,7 @@ from ..extensions import db
 from ..markup import excerpt
 from ..models import STATUS_PUBLISHED, Author, Blog, Tag, blog_tags
 from .summaries import detail as summaries_detail
-from .summaries import page_of, published_by
+from .summaries import page_of, page_statement, published_by
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -68,36 +70,70 @@ Key = tuple[Any, Any]
 LOOKAHEAD = 2_000
 
 
-def _start(where: Select[Any], key: Key, page: int, per_page: int, after: int | None) -> Any:
-    """Return ``where`` from the blog after ``after`` (a keyset seek), or from its OFFSET."""
-    if after is not None:
-        # Older links carry the id of the last blog shown: the next page starts right
-        # after it whatever its depth, where an OFFSET walks every entry before it.
-        # Published only: a draft's id as anchor would tell where its date falls.
-        found = select(Blog.created_at, Blog.id).where(
-            Blog.id == after, Blog.status == STATUS_PUBLISHED
-        )
-        anchor = db.session.execute(found).one_or_none()
+def _anchor(after: int | None) -> tuple[Any, ...] | None:
+    """Return (created_at, id) of the published blog ``after``, if there is one."""
+    if after is None:
+        return None
+    # Older links carry the id of the last blog shown: the next page starts right after
+    # it whatever its depth, where an OFFSET walks every entry before it. Published only:
+    # a draft's id as anchor would tell where its date falls.
+    found = select(Blog.created_at, Blog.id).where(
+        Blog.id == after, Blog.status == STATUS_PUBLISHED
+    )
+    row = db.session.execute(found).one_or_none()
+    return None if row is None else tuple(row)
+
+
+# Built statements, by listing, page, size and anchor: building and keying one cost more
+# Python than running it (immutable, so shared by every thread; bounded).
+_STATEMENTS: LRUCache[tuple[Any, ...], Select[Any]] = LRUCache(1024)
+_STATEMENTS_LOCK = threading.Lock()
+
+
+def _page_statement(
+    listing: tuple[Any, ...],
+    where: Select[Any],
+    key: Key,
+    page: int,
+    per_page: int,
+    after: int | None,
+) -> Select[Any]:
+    """Return the query of one listing page (``listing`` names ``where``: its cache key)."""
+    anchor = _anchor(after)
+    name = (*listing, page, per_page, anchor)
+    with _STATEMENTS_LOCK:
+        stmt = _STATEMENTS.get(name)
+    if stmt is None:
+        ordered = _newest_first(where.add_columns(key[0]), key)
         if anchor is not None:
-            return where.where(tuple_(*key) < tuple_(*anchor))
-    # An old ?page=N link, or its anchor was deleted or unpublished since: count from the start.
-    return where.offset((page - 1) * per_page)
+            start = ordered.where(tuple_(*key) < tuple_(*anchor))
+        else:  # an old ?page=N link, or its anchor is gone or unpublished: by OFFSET
+            start = ordered.offset((page - 1) * per_page)
+        # The lookahead is counted in the database: only the page's rows come back, each
+        # with the number of entries from the page on.
+        stmt = page_statement(start.limit(max(LOOKAHEAD, per_page + 1)).subquery(), per_page)
+        with _STATEMENTS_LOCK:
+            _STATEMENTS[name] = stmt
+    return stmt
 
 
 def _paginate(
-    where: Select[Any], page: int, per_page: int, after: int | None = None, key: Key | None = None
+    listing: tuple[Any, ...],
+    where: Select[Any],
+    page: int,
+    per_page: int,
+    after: int | None = None,
+    key: Key | None = None,
 ) -> dict[str, Any]:
     """Return one page of the blogs ``where`` selects (newest first) with its page numbers.
 
-    ``where`` selects blog ids. The page's ids and the rows after it (up to LOOKAHEAD) come
-    from one index-only scan on (created_at, id); only the page's own rows are loaded.
+    ``where`` selects blog ids; ``listing`` names it (("home",), ("author", 3)...). The
+    page's rows and the count of entries after it (up to LOOKAHEAD) come from one query
+    on the (created_at, id) index.
     """
     key = key or (Blog.created_at, Blog.id)
-    stmt = _start(_newest_first(where.add_columns(key[0]), key), key, page, per_page, after)
-    # The lookahead is counted in the database: only the page's ids come back, each with
-    # the number of entries from it on (fetching up to 2,000 ids cost more than the SQL).
-    ahead = stmt.limit(max(LOOKAHEAD, per_page + 1)).subquery()
-    items, seen, anchor = page_of(ahead, per_page)
+    statement = _page_statement(listing, where, key, page, per_page, after)
+    items, seen, anchor = page_of(statement)
     # A page past the end has no ids: its count stops before it, so the view answers 404.
     total = (page - 1) * per_page + seen
     newer = _newer_cursor(where, key, anchor, page, per_page)
@@ -137,7 +173,7 @@ def _published_blogs() -> Select[Any]:
 @cached(lambda page, per_page, after=None: ["lists"])
 def home_page(page: int, per_page: int, after: int | None = None) -> dict[str, Any]:
     """Return a page of the latest published blogs (after the blog ``after``, if given)."""
-    return _paginate(_published(), page, per_page, after)
+    return _paginate(("home",), _published(), page, per_page, after)
 
 
 @cached(lambda slug: [f"blog:{slug}"])
@@ -160,7 +196,8 @@ def author_page(
     author_id: int, page: int, per_page: int, after: int | None = None
 ) -> dict[str, Any]:
     """Return a page of an author's published blogs."""
-    return _paginate(_published().where(Blog.author_id == author_id), page, per_page, after)
+    where = _published().where(Blog.author_id == author_id)
+    return _paginate(("author", author_id), where, page, per_page, after)
 
 
 @never_cached
@@ -185,7 +222,8 @@ def tag_page(tag_id: int, page: int, per_page: int, after: int | None = None) ->
     # a tag's page, even of a tag on half the site, is one index-only range scan.
     link = blog_tags.c
     tagged = select(link.blog_id).where(link.tag_id == tag_id, link.status == STATUS_PUBLISHED)
-    return _paginate(tagged, page, per_page, after, (link.created_at, link.blog_id))
+    key = (link.created_at, link.blog_id)
+    return _paginate(("tag", tag_id), tagged, page, per_page, after, key)
 
 
 @cached(lambda limit: ["lists"])

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, Subquery, bindparam, func, select
+from sqlalchemy import Row, Select, Subquery, bindparam, func, select
 
 from ..extensions import db
 from ..markup import EXCERPT_SOURCE_CHARS, excerpt
@@ -79,11 +79,10 @@ def _summary(row: Row[Any], tags: list[dict[str, str]]) -> dict[str, Any]:
     }
 
 
-def page_of(ahead: Subquery, per_page: int) -> tuple[list[dict[str, Any]], int, Any]:
-    """Return a listing page's cards, how many entries ``ahead`` holds, and its first key.
+def page_statement(ahead: Subquery, per_page: int) -> Select[Any]:
+    """Return the query for a listing page: ``ahead`` counted, its first blogs' columns.
 
-    ``ahead`` selects (blog id, sort key) newest first, from the page's start on: one
-    query counts it and reads the first ``per_page`` blogs' columns.
+    ``ahead`` selects (blog id, sort key) newest first, from the page's start on.
     """
     first, key = ahead.c[0], ahead.c[1]
     counted = (
@@ -95,8 +94,12 @@ def page_of(ahead: Subquery, per_page: int) -> tuple[list[dict[str, Any]], int, 
     joined = counted.join(_blogs, B.id == counted.c.blog_id).join(_authors, A.id == B.author_id)
     joined = joined.outerjoin(_covers, C.id == B.cover_image_id)
     stmt = select(*_COLUMNS, _HEAD, counted.c.seen, counted.c.sort_key).select_from(joined)
-    order = (counted.c.sort_key.desc(), counted.c.blog_id.desc())
-    rows = db.session.execute(stmt.order_by(*order)).all()
+    return stmt.order_by(counted.c.sort_key.desc(), counted.c.blog_id.desc())
+
+
+def page_of(statement: Select[Any]) -> tuple[list[dict[str, Any]], int, Any]:
+    """Return a page's cards, how many entries its lookahead holds, and its first key."""
+    rows = db.session.execute(statement).all()
     if not rows:
         return [], 0, None
     tags = _tags_of([row.id for row in rows])
