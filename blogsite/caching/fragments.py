@@ -153,7 +153,36 @@ def fragment(name: str, deps: Sequence[str], render: Callable[[], str | None]) -
     # URLs in a fragment are relative to the mount point: a different one, another key.
     key = f"frag:{request.script_root}:{name}"
     html = remembered(key, deps, render, "fragment", lambda value: len(value or "") + 256)
-    return None if html is None else Markup(html)
+    if html is None:
+        return None
+    # The worker's copy is already Markup: the same object each hit (no copy of 200 KB).
+    return html if isinstance(html, Markup) else Markup(html)
+
+
+# Where a page rendered around a large fragment takes it (escaped text cannot contain it).
+SLOT = Markup("<!--blogsite:fragment-->")
+_ENCODED: dict[int, tuple[str, bytes]] = {}
+_ENCODED_LOCK = threading.Lock()
+
+
+def encoded(html: str) -> bytes:
+    """Return ``html`` in UTF-8, encoded once per fragment object (the worker's copy)."""
+    with _ENCODED_LOCK:
+        hit = _ENCODED.get(id(html))
+    if hit is not None and hit[0] is html:
+        return hit[1]
+    data = html.encode()
+    with _ENCODED_LOCK:
+        if len(_ENCODED) >= 32:
+            _ENCODED.clear()  # a few hot fragments at a time; the rest encode again
+        _ENCODED[id(html)] = (html, data)  # holding html keeps its id from being reused
+    return data
+
+
+def assembled(page: str, html: str) -> bytes:
+    """Return ``page`` in UTF-8 with ``html`` in place of its SLOT (for pages never cached)."""
+    head, tail = page.split(SLOT, 1)
+    return b"".join((head.encode(), encoded(html), tail.encode()))
 
 
 def init_app(app: Flask) -> None:
