@@ -122,7 +122,7 @@ def attach(columns: dict[str, Any]) -> User:
         set_committed_value(user, key, value)  # loaded, not changed: nothing to flush
     make_transient_to_detached(user)  # the password hash, absent, loads on first use
     # add, not merge: the object is new to this session, so nothing needs copying into
-    # another (merge built a second User and copied every column: ~0.2 ms a request).
+    # another (merge built a second User and copied every column into it).
     db.session.add(user)
     return user
 
