@@ -10,14 +10,18 @@ import pytest
 import redis
 from sqlalchemy import event, select, text
 
-from blogsite.blog import queries
+from blogsite import caching
+from blogsite.blog import original, queries, views
 from blogsite.caching.generations import EXTENSION
 from blogsite.extensions import db
 from blogsite.models import Blog
 
+from .conftest import DEFAULT_PASSWORD, DEFAULT_PHONE
+
 pytestmark = pytest.mark.redis
 
 AUTO = "/blog/blogs_auto_invalidation/?author_id=1"
+LOGS = "/blog/blogs_logs/?author_id=1"  # logs every request: assembled from fragments
 GET_ALL_BLOGS_SQL = "blogs.author_id ="  # only get_all_blogs filters blogs by author here
 
 
@@ -90,14 +94,16 @@ def count_slow_runs(app: Any, engine: Any, delay: float = 0.2) -> tuple[list[int
     return runs, slow
 
 
-def fifty_requests(app: Any) -> list[Any]:
+def fifty_requests(app: Any, path: str = AUTO, cookie: str | None = None) -> list[Any]:
     barrier = threading.Barrier(50)
     responses: list[Any] = []
 
     def request() -> None:
         client = app.test_client()
+        if cookie is not None:  # a logged-in reader's session, the same in every thread
+            client.set_cookie("session", cookie)
         barrier.wait()
-        responses.append(client.get(AUTO))
+        responses.append(client.get(path))
 
     threads = [threading.Thread(target=request) for _ in range(50)]
     for thread in threads:
@@ -170,3 +176,43 @@ def test_an_evicted_generation_is_recreated_not_trusted(app, client, make_blog, 
     assert client.get(AUTO).headers["X-Cache"] == "MISS"
     assert conn.get(store.prefix + "gen:author:1") is not None
     assert client.get(AUTO).headers["X-Cache"] == "HIT"
+
+
+@pytest.mark.parametrize(
+    ("path", "module", "signed_in"),
+    [(LOGS, original, False), (LOGS, original, True), ("/", views, True)],
+    ids=["logged page", "logged page, logged in", "home, logged in"],
+)
+def test_fifty_concurrent_requests_render_a_fragment_at_most_twice(
+    app, make_blog, make_user, monkeypatch, path, module, signed_in
+):
+    """Pages that are never page-cached share one rendering of their cards, cold or hot."""
+    make_blog("Popular", author_name="writer")
+    cookie = None
+    if signed_in:
+        make_user()
+        browser = app.test_client()
+        login = {"phone_no": DEFAULT_PHONE, "password": DEFAULT_PASSWORD}
+        assert browser.post("/auth/login", data=login).status_code == 302
+        cookie = browser.get_cookie("session").value
+    renders: list[str] = []
+    real = module.render_shared
+
+    def slow_render(template: str, **context: Any) -> Any:
+        renders.append(template)  # the real rendering, slowed so that requests pile up
+        time.sleep(0.2)
+        return real(template, **context)
+
+    monkeypatch.setattr(module, "render_shared", slow_render)
+    cold = fifty_requests(app, path, cookie)
+    cold_renders = len(renders)
+    with app.app_context():
+        caching.invalidate_all()  # just invalidated, while hot
+    renders.clear()
+    hot = fifty_requests(app, path, cookie)
+    for responses in (cold, hot):
+        assert len(responses) == 50
+        assert all(r.status_code == 200 and b"Popular" in r.data for r in responses)
+        assert all((b"Log out" in r.data) == signed_in for r in responses)
+    assert 1 <= cold_renders <= 2, cold_renders
+    assert 1 <= len(renders) <= 2, len(renders)

@@ -14,6 +14,7 @@ from blogsite.caching.generations import EXTENSION
 from blogsite.extensions import db
 from blogsite.models import Blog
 
+from .conftest import DEFAULT_PASSWORD, DEFAULT_PHONE
 from .servers import Gunicorn, RedisServer, shared_env, wait_until
 
 # Redis is what fails here, not the database: one database (SQLite) keeps CI short.
@@ -24,6 +25,7 @@ pytestmark = [
 ]
 
 PATHS = ["/", "/blog/alpha/", "/blog/blogs_auto_invalidation/?author_id=1"]
+LOGS = "/blog/blogs_logs/?author_id=1"  # never page-cached: assembled from fragments
 RETRY = 1.0
 
 
@@ -35,15 +37,20 @@ def app_config(app_config: dict[str, Any], own_redis: RedisServer) -> dict[str, 
 class Load:
     """Threads requesting the pages in a loop, recording what each answer was and took."""
 
-    def __init__(self, app: Any, threads: int = 4) -> None:
+    def __init__(
+        self, app: Any, threads: int = 4, paths: list[str] = PATHS, cookie: str | None = None
+    ) -> None:
         self.app, self.records, self.stop_event = app, [], threading.Event()
+        self.paths, self.cookie = paths, cookie  # a session cookie: a logged-in reader
         self.threads = [threading.Thread(target=self.run) for _ in range(threads)]
 
     def run(self) -> None:
         client = self.app.test_client()
+        if self.cookie is not None:
+            client.set_cookie("session", self.cookie)
         n = 0
         while not self.stop_event.is_set():
-            path = PATHS[n % len(PATHS)]
+            path = self.paths[n % len(self.paths)]
             started = time.monotonic()
             response = client.get(path)
             ended = time.monotonic()
@@ -119,6 +126,46 @@ def test_redis_outage_under_load(app, make_blog, own_redis, failure, caplog):
     messages = [r.getMessage() for r in caplog.records if r.name == "blogsite.caching"]
     assert sum("circuit open" in m for m in messages) == 1
     assert sum("reachable again" in m for m in messages) == 1
+
+
+def test_fragments_fall_back_when_redis_stops_mid_run(app, make_blog, make_user, own_redis):
+    """Logged-in pages and the logged page keep answering, fresh, while Redis is stopped."""
+    make_blog("Alpha", author_name="writer")
+    make_user()
+    browser = app.test_client()
+    login = {"phone_no": DEFAULT_PHONE, "password": DEFAULT_PASSWORD}
+    assert browser.post("/auth/login", data=login).status_code == 302
+    cookie = browser.get_cookie("session").value
+    signed_paths = ["/", "/blog/alpha/", "/author/1/", LOGS]
+    for path in signed_paths:  # every fragment, query and the session row cached and copied
+        for _ in range(2):
+            assert "Log out" in browser.get(path).get_data(as_text=True)
+
+    with Load(app, 3, signed_paths, cookie) as signed, Load(app, 1, [LOGS]) as anonymous:
+        time.sleep(0.5)
+        down = time.monotonic()
+        own_redis.shutdown_keeping_data()  # its fragments and generations come back on restart
+        time.sleep(1.0)
+        with app.app_context():  # a write while Redis is down: its invalidation is lost
+            db.session.scalar(select(Blog)).title = "Written during the outage"
+            db.session.commit()
+        time.sleep(1.0)
+        up = time.monotonic()
+        own_redis.start()
+        breaker = app.extensions[EXTENSION].breaker
+        wait_until(lambda: breaker.is_closed, timeout=RETRY + 5, what="circuit")
+        time.sleep(1.0)
+
+    records = signed.records + anonymous.records
+    assert [r[:4] for r in records if r[3] != 200] == []
+    during = [r for r in records if r[0] >= down + 0.01 and r[1] <= up]
+    assert {r[2] for r in during} == set(signed_paths), "every page answered while Redis was down"
+    assert max(r[1] - r[0] for r in during) < 1.0
+    assert all("Log out" in r[5] for r in signed.records)  # still the reader's own header
+    # Fragments written before the outage are not served after the write made during it.
+    after = [r for r in records if r[0] > up]
+    assert after and all("Written during the outage" in r[5] for r in after)
+    assert not [r for r in after if "Alpha</" in r[5]]
 
 
 def test_two_app_processes_see_every_write(app, make_blog, redis_url, app_config):

@@ -211,6 +211,17 @@ def test_nginx_serves_static_and_proxies_with_forwarded_headers():
     assert conf.count("{") == conf.count("}")
 
 
+def test_nginx_drops_idle_upstream_connections_before_gunicorn_does(monkeypatch):
+    conf = (ROOT / "docker/nginx.conf").read_text()
+    upstream = re.search(r"upstream blogsite \{(.*?)\}", conf, re.S).group(1)
+    idle = re.search(r"keepalive_timeout (\d+)s;", upstream)
+    monkeypatch.delenv("GUNICORN_KEEPALIVE", raising=False)
+    assert idle and int(idle.group(1)) < gunicorn_settings(monkeypatch)["keepalive"]
+    # Kept-alive connections are recycled, so none stays on one worker for good.
+    requests = re.search(r"keepalive_requests (\d+);", upstream)
+    assert requests and int(requests.group(1)) < 1000  # nginx's default
+
+
 def gunicorn_settings(monkeypatch, **env: str) -> dict:
     for name, value in env.items():
         monkeypatch.setenv(name, value)

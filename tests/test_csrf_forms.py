@@ -108,3 +108,26 @@ def test_writing_forms_need_the_token_and_keep_the_text(app, client, make_user):
     confirm = {"csrf_token": token(client, "/blog/long-thoughts/delete")}
     assert client.post("/blog/long-thoughts/delete", data=confirm).status_code == 302
     assert count(app, Blog) == 0
+
+
+def test_the_headers_reused_token_belongs_to_its_session_only(app, client, make_user):
+    """The logout form's token is reused within a session (templating.SessionTokens): it
+    still works for that session alone, and a new session gets a new one."""
+    make_user()
+    make_user("+819087654321")
+    assert login(client).status_code == 302
+    first = token(client, "/")
+    assert token(client, "/blog/blogs_logs/?author_id=1") == first  # reused, not re-signed
+    other = app.test_client()
+    data = {"phone_no": "+819087654321", "password": DEFAULT_PASSWORD}
+    data["csrf_token"] = token(other, "/auth/login")
+    assert other.post("/auth/login", data=data).status_code == 302
+    assert token(other, "/") != first
+    assert other.post("/auth/logout", data={"csrf_token": first}).status_code == 400
+    assert other.get("/auth/account").status_code == 200  # still logged in
+    assert client.post("/auth/logout", data={"csrf_token": first}).status_code == 302
+    assert login(client).status_code == 302
+    again = token(client, "/")
+    assert again != first  # a new session, a new secret, a new token
+    assert client.post("/auth/logout", data={"csrf_token": first}).status_code == 400
+    assert client.post("/auth/logout", data={"csrf_token": again}).status_code == 302

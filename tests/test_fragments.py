@@ -16,7 +16,7 @@ from jinja2 import ChoiceLoader, DictLoader
 from sqlalchemy import event, select
 
 from blogsite import create_app
-from blogsite.caching.fragments import PersonalInFragmentError, render_shared
+from blogsite.caching.fragments import MEMO, PersonalInFragmentError, render_shared
 from blogsite.caching.generations import EXTENSION
 from blogsite.extensions import db
 from blogsite.models import Author, Blog
@@ -127,6 +127,41 @@ def test_fragments_never_hold_a_readers_data(app, make_user, make_blog):
     for html in fragments:
         for personal in ("Alice", "Bob", "csrf", "Log out", DEFAULT_PHONE, *alice_tokens):
             assert personal not in html
+
+
+def test_no_shared_cache_entry_holds_a_signed_in_readers_data(app, make_user, make_blog):
+    """Every value in Redis but a reader's own session row, and each worker copy, is shared."""
+    slug = make_blog("Shared", author_name="writer", tags=["t1"])
+    make_user(name="Alice Private")
+    make_user(OTHER_PHONE, name="Bob Private")
+    alice, bob = log_in(app), log_in(app, OTHER_PHONE)
+    paths = ["/", f"/blog/{slug}/", "/author/1/", "/tag/t1/", LOGS, "/blog/blogs_user_view/"]
+    tokens = set()
+    for _ in range(2):  # the second round from the caches and the worker's copies
+        for browser in (alice, bob):
+            tokens |= {t for path in paths for t in TOKEN.findall(text_of(browser, path))}
+    assert len(tokens) >= 2  # each reader's own logout token
+    store = app.extensions[EXTENSION].store
+    personal = ("Alice", "Bob", DEFAULT_PHONE, OTHER_PHONE, "Log out", *tokens)
+    sessions = []
+    keys = store.client.keys(store.prefix + "*")
+    assert any(b":frag:" in k for k in keys) and any(b":q:" in k for k in keys)
+    for key in keys:
+        if store.client.type(key) != b"string":
+            continue  # the hit and miss counters
+        value = store.client.get(key) or b""
+        text = str(store.serializer.loads(value)) if value.startswith(b"!") else str(value)
+        if b":session:" in key:
+            sessions.append(text)  # a reader's own row, under a key only their cookie names
+            assert ("Alice" in text) != ("Bob" in text), key
+            continue
+        assert not [p for p in personal if p in text], key
+    assert len(sessions) == 2
+    # The worker's own copy of fragments and reads holds the same shared values.
+    copies = app.extensions[MEMO]
+    assert copies.held()
+    for key in [k for k in copies.held() if not k.startswith("session:")]:
+        assert not [p for p in personal if p in str(copies.get(key))], key
 
 
 def test_a_fragment_template_cannot_reach_personal_data(app):
@@ -261,4 +296,6 @@ def test_the_logged_page_reads_the_cache_once_for_its_author(app, make_blog, mon
     monkeypatch.setattr(store, "read", counted)
     assert "Once" in text_of(client, LOGS)
     authors = [key for key in reads if key and "author_info" in key]
-    assert len(authors) == 1, reads  # one round trip to Redis for the author, not two
+    # The author comes from the worker's copy, checked against its generations: its value
+    # is not fetched again (it was once per request, twice before that).
+    assert authors == [] and len(reads) <= 2, reads

@@ -114,11 +114,17 @@ def session_row(user_id: int, token_hash: str) -> dict[str, Any] | None:
 
 def attach(columns: dict[str, Any]) -> User:
     """Return the ``User`` these columns describe, in this request's session, unqueried."""
+    known = db.session.identity_map.get(db.session.identity_key(User, columns["id"]))
+    if isinstance(known, User):
+        return known  # this request already loaded them: one object per row
     user = User()
     for key, value in columns.items():
         set_committed_value(user, key, value)  # loaded, not changed: nothing to flush
     make_transient_to_detached(user)  # the password hash, absent, loads on first use
-    return db.session.merge(user, load=False)
+    # add, not merge: the object is new to this session, so nothing needs copying into
+    # another (merge built a second User and copied every column into it).
+    db.session.add(user)
+    return user
 
 
 def own_author_id() -> int | None:

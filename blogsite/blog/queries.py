@@ -9,10 +9,12 @@ by hand, as django-cacheops' ``get_all_blogs.invalidate(12)`` did.
 from __future__ import annotations
 
 import math
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, literal, not_, select, tuple_
+from cachetools import LRUCache
+from sqlalchemy import Select, literal, not_, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
 from ..caching import cached, never_cached, reading_now
@@ -21,6 +23,8 @@ from ..extensions import db
 from ..markup import excerpt
 from ..models import Author, Blog, CoverImage, Tag, blog_tags, utcnow
 from ..reading import reading_minutes
+from .summaries import NOW, page_of, page_statement, published_by
+from .summaries import detail as summaries_detail
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -88,25 +92,59 @@ Key = tuple[Any, Any]
 LOOKAHEAD = 2_000
 
 
-def _start(
-    where: Select[Any], key: Key, page: int, per_page: int, after: int | None, shown: Any
-) -> Any:
-    """Return ``where`` from the blog after ``after`` (a keyset seek), or from its OFFSET."""
-    if after is not None:
-        # Older links carry the id of the last blog shown: the next page starts right
-        # after it whatever its depth, where an OFFSET walks every entry before it.
-        # Published only: a draft's id as anchor would tell where its date falls.
-        found = select(Blog.created_at, Blog.id).where(Blog.id == after, shown)
-        anchor = db.session.execute(found).one_or_none()
+def _anchor(after: int | None, now: datetime) -> tuple[Any, ...] | None:
+    """Return (created_at, id) of the blog ``after`` if readers see it at ``now``."""
+    if after is None:
+        return None
+    # Older links carry the id of the last blog shown: the next page starts right after
+    # it whatever its depth, where an OFFSET walks every entry before it. Published only:
+    # a draft's id as anchor would tell where its date falls.
+    found = select(Blog.created_at, Blog.id).where(Blog.id == after, publishing.visible(now))
+    row = db.session.execute(found).one_or_none()
+    return None if row is None else tuple(row)
+
+
+# Built statements, by listing, page, size and anchor: building and keying one cost more
+# Python than running it (immutable, so shared by every thread; bounded).
+_STATEMENTS: LRUCache[tuple[Any, ...], Select[Any]] = LRUCache(1024)
+_STATEMENTS_LOCK = threading.Lock()
+
+
+def _page_statement(
+    listing: tuple[Any, ...],
+    where: Select[Any],
+    key: Key,
+    page: int,
+    per_page: int,
+    after: int | None,
+    now: datetime,
+) -> Select[Any]:
+    """Return the query of one listing page (``listing`` names ``where``: its cache key).
+
+    ``where`` reads the time as the bound parameter ``now`` (summaries.NOW), so one built
+    statement serves every moment.
+    """
+    anchor = _anchor(after, now)
+    name = (*listing, page, per_page, anchor)
+    with _STATEMENTS_LOCK:
+        stmt = _STATEMENTS.get(name)
+    if stmt is None:
+        ordered = _newest_first(where.add_columns(key[0]), key)
         if anchor is not None:
-            return where.where(tuple_(*key) < tuple_(*anchor))
-    # An old ?page=N link, or its anchor was deleted or unpublished since: count from the start.
-    return where.offset((page - 1) * per_page)
+            start = ordered.where(tuple_(*key) < tuple_(*anchor))
+        else:  # an old ?page=N link, or its anchor is gone or unpublished: by OFFSET
+            start = ordered.offset((page - 1) * per_page)
+        # The lookahead is counted in the database: only the page's rows come back, each
+        # with the number of entries from the page on.
+        stmt = page_statement(start.limit(max(LOOKAHEAD, per_page + 1)).subquery(), per_page)
+        with _STATEMENTS_LOCK:
+            _STATEMENTS[name] = stmt
+    return stmt
 
 
 def _paginate(
+    listing: tuple[Any, ...],
     where: Select[Any],
-    shown: ColumnElement[bool],
     page: int,
     per_page: int,
     after: int | None = None,
@@ -114,40 +152,43 @@ def _paginate(
 ) -> dict[str, Any]:
     """Return one page of the blogs ``where`` selects (newest first) with its page numbers.
 
-    ``where`` selects blog ids; ``shown`` is the visibility rule (a cursor's blog must pass
-    it). The page's ids and the rows after it (up to LOOKAHEAD) come
-    from one index-only scan on (created_at, id); only the page's own rows are loaded.
+    ``where`` selects blog ids; ``listing`` names it (("home",), ("author", 3)...). The
+    page's rows and the count of entries after it (up to LOOKAHEAD) come from one query
+    on the (created_at, id) index.
     """
     key = key or (Blog.created_at, Blog.id)
-    stmt = _start(_newest_first(where, key), key, page, per_page, after, shown)
-    ids = db.session.scalars(stmt.limit(max(LOOKAHEAD, per_page + 1))).all()
-    mine = ids[:per_page]
-    rows = db.session.scalars(_with_relations(select(Blog).where(Blog.id.in_(mine)))).all()
-    by_id = {blog.id: blog for blog in rows}
+    now = reading_now()
+    statement = _page_statement(listing, where, key, page, per_page, after, now)
+    items, seen, anchor = page_of(statement, now)
     # A page past the end has no ids: its count stops before it, so the view answers 404.
-    total = (page - 1) * per_page + len(ids)
-    newer = _newer_cursor(where, key, by_id.get(mine[0]) if mine else None, page, per_page)
+    total = (page - 1) * per_page + seen
+    newer = _newer_cursor(where, key, anchor, page, per_page, now)
     return {
-        "items": [_summary(by_id[i]) for i in mine if i in by_id],
+        "items": items,
         "page": page,
         "pages": max(1, math.ceil(total / per_page)),
         "total": total,
-        "exact": len(ids) < LOOKAHEAD,  # else there may be more pages than "pages"
-        "after": mine[-1] if len(ids) > per_page else None,  # the Older link's cursor
+        "exact": seen < LOOKAHEAD,  # else there may be more pages than "pages"
+        "after": items[-1]["id"] if seen > per_page else None,  # the Older link's cursor
         "newer": newer,  # the Newer link's cursor (None: to page 1, or too near the top)
     }
 
 
 def _newer_cursor(
-    where: Select[Any], key: Key, first: Blog | None, page: int, per_page: int
+    where: Select[Any],
+    key: Key,
+    first: tuple[Any, int] | None,
+    page: int,
+    per_page: int,
+    now: datetime,
 ) -> int | None:
     """Return the ``after`` id of the previous page: the blog per_page + 1 above this page."""
     if first is None or page <= 2:
         return None  # page 1 needs no cursor
-    anchor = tuple_(literal(first.created_at), literal(first.id))
+    anchor = tuple_(literal(first[0]), literal(first[1]))
     newer = where.where(tuple_(*key) > anchor)
     stmt = newer.order_by(key[0].asc(), key[1].asc()).offset(per_page).limit(1)
-    found: int | None = db.session.scalar(stmt)
+    found: int | None = db.session.scalar(stmt, {"now": now})
     return found
 
 
@@ -157,9 +198,9 @@ def summaries(ids: list[int]) -> dict[int, dict[str, Any]]:
     return {blog.id: _summary(blog) for blog in rows}
 
 
-def _visible_ids() -> tuple[Select[Any], ColumnElement[bool]]:
-    shown = publishing.visible(reading_now())
-    return select(Blog.id).where(shown), shown
+def _visible_ids() -> Select[Any]:
+    """Select the ids of the blogs readers see at the bound time ``now`` (summaries.NOW)."""
+    return select(Blog.id).where(publishing.visible(NOW))
 
 
 def _visible_blogs(now: datetime | None = None) -> Select[Any]:
@@ -170,20 +211,13 @@ def _visible_blogs(now: datetime | None = None) -> Select[Any]:
 @cached(lambda page, per_page, after=None: ["lists"])
 def home_page(page: int, per_page: int, after: int | None = None) -> dict[str, Any]:
     """Return a page of the latest published blogs (after the blog ``after``, if given)."""
-    where, shown = _visible_ids()
-    return _paginate(where, shown, page, per_page, after)
+    return _paginate(("home",), _visible_ids(), page, per_page, after)
 
 
 @cached(lambda slug: [f"blog:{slug}"])
 def blog_detail(slug: str) -> dict[str, Any] | None:
     """Return one blog with its content, or None."""
-    blog = db.session.scalar(_with_relations(select(Blog).where(Blog.slug == slug)))
-    if blog is None:
-        return None
-    detail = _summary(blog)
-    detail["content"] = blog.content
-    detail["author"]["user_id"] = blog.author.user_id
-    return detail
+    return summaries_detail(slug)
 
 
 @cached(lambda author_id: [f"author:{author_id}"])
@@ -200,8 +234,8 @@ def author_page(
     author_id: int, page: int, per_page: int, after: int | None = None
 ) -> dict[str, Any]:
     """Return a page of an author's published blogs."""
-    where, shown = _visible_ids()
-    return _paginate(where.where(Blog.author_id == author_id), shown, page, per_page, after)
+    where = _visible_ids().where(Blog.author_id == author_id)
+    return _paginate(("author", author_id), where, page, per_page, after)
 
 
 @never_cached
@@ -220,7 +254,7 @@ def tag_info(slug: str) -> dict[str, Any] | None:
     return None if tag is None else {"id": tag.id, "name": tag.name, "slug": tag.slug}
 
 
-def _tagged(tag_id: int, now: datetime) -> Select[Any]:
+def _tagged(tag_id: int, now: Any) -> Select[Any]:
     """Select the ids of the blogs carrying a tag visible at ``now``, from blog_tags alone."""
     # No join: blog_tags keeps a copy of each blog's status, created_at and publish_at
     # (models.py), so a tag's page, even of a tag on half the site, is one index-only scan.
@@ -236,8 +270,7 @@ TAG_KEY = (blog_tags.c.created_at, blog_tags.c.blog_id)  # a tag's listing order
 @cached(lambda tag_id, page, per_page, after=None: ["lists"])
 def tag_page(tag_id: int, page: int, per_page: int, after: int | None = None) -> dict[str, Any]:
     """Return a page of the published blogs carrying a tag."""
-    now = reading_now()
-    return _paginate(_tagged(tag_id, now), publishing.visible(now), page, per_page, after, TAG_KEY)
+    return _paginate(("tag", tag_id), _tagged(tag_id, NOW), page, per_page, after, TAG_KEY)
 
 
 def _entries(stmt: Select[Any], limit: int) -> list[dict[str, Any]]:
@@ -270,6 +303,4 @@ def tag_feed_entries(tag_id: int, limit: int) -> list[dict[str, Any]]:
 @cached(lambda author_id: [f"author:{author_id}"])
 def get_all_blogs(author_id: int) -> list[dict[str, Any]]:
     """Return all of an author's published blogs, newest first (the original's query)."""
-    stmt = _with_relations(_visible_blogs().where(Blog.author_id == author_id))
-    rows = db.session.scalars(stmt.order_by(Blog.created_at.desc(), Blog.id.desc())).all()
-    return [_summary(blog) for blog in rows]
+    return published_by(author_id, reading_now())

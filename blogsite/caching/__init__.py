@@ -43,6 +43,7 @@ __all__ = [
     "init_app",
     "invalidate_all",
     "invalidate_author",
+    "is_on",
     "never_cached",
     "reading_now",
     "remembered",
@@ -65,6 +66,7 @@ def init_app(app: Flask) -> None:
         app.extensions[EXTENSION] = CacheState(store, app.config | _timeouts(app, store))
         pages.init_app(app)
         fragments.init_app(app)
+    fragments.init_cards(app)
     invalidation.listen()
     app.cli.add_command(cache_cli)
 
@@ -73,6 +75,11 @@ def _timeouts(app: Flask, store: Any) -> dict[str, Any]:
     if isinstance(store, LocalStore):
         return {"CACHE_DEFAULT_TIMEOUT": app.config["CACHE_LOCAL_TIMEOUT"]}
     return {}
+
+
+def is_on() -> bool:
+    """Return whether this app caches (with caching off, every read is already fresh)."""
+    return current_state() is not None
 
 
 def invalidate_author(author_id: int) -> None:

@@ -67,6 +67,11 @@ class Memo:
             return None
         return entry[0], entry[1], entry[3]
 
+    def held(self) -> list[str]:
+        """Return the keys held now (for tests and inspection)."""
+        with self._lock:
+            return list(self._values.keys())
+
     def put(
         self, key: str, gens: tuple[str, ...], value: Any, size: int, until: float | None = None
     ) -> None:
@@ -111,14 +116,87 @@ def render_shared(template: str, **context: Any) -> Markup:
     return Markup(current_app.jinja_env.get_template(template).render(refused | context))
 
 
+CARDS = "blogsite_shared_macros"
+CARD_ENTRIES = 4096  # a card is ~1 KB: a few MB per worker at most
+
+
+def frozen(value: Any) -> Any:
+    """Return ``value`` (plain data: dicts, lists, scalars) as a hashable key."""
+    if isinstance(value, dict):
+        return tuple(sorted((key, frozen(item)) for key, item in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(frozen(item) for item in value)
+    return value
+
+
+def shared_macro(template: str, name: str, value: Any) -> Markup:
+    """Return macro ``name`` of ``template`` called with ``value``, remembered by its input.
+
+    A listing's card depends on nothing but the blog's plain data (and the mount point of
+    its links): the same data renders the same card, so cards are kept per process, keyed
+    by their data. After a write, or with caching off, only the cards whose data changed
+    render again. The macro runs without the reader's context, like ``render_shared``.
+    """
+    cards: tuple[LRUCache[Any, Markup], dict[str, Any], threading.Lock]
+    cards = current_app.extensions[CARDS]
+    key = (template, name, request.script_root, frozen(value))
+    with cards[2]:
+        html = cards[0].get(key)
+    if html is None:
+        module = cards[1].get(template)
+        if module is None:
+            refused = {n: Personal(n) for n in PERSONAL}
+            module = current_app.jinja_env.get_template(template).make_module(refused)
+            cards[1][template] = module
+        html = Markup(getattr(module, name)(value))
+        with cards[2]:
+            cards[0][key] = html
+    return html
+
+
 def fragment(name: str, deps: Sequence[str], render: Callable[[], str | None]) -> Markup | None:
     """Return the cached fragment ``name`` (None when ``render`` said there is none)."""
     # URLs in a fragment are relative to the mount point: a different one, another key.
     key = f"frag:{request.script_root}:{name}"
     html = remembered(key, deps, render, "fragment", lambda value: len(value or "") + 256)
-    return None if html is None else Markup(html)
+    if html is None:
+        return None
+    # The worker's copy is already Markup: the same object each hit (no copy of 200 KB).
+    return html if isinstance(html, Markup) else Markup(html)
+
+
+# Where a page rendered around a large fragment takes it (escaped text cannot contain it).
+SLOT = Markup("<!--blogsite:fragment-->")
+_ENCODED: dict[int, tuple[str, bytes]] = {}
+_ENCODED_LOCK = threading.Lock()
+
+
+def encoded(html: str) -> bytes:
+    """Return ``html`` in UTF-8, encoded once per fragment object (the worker's copy)."""
+    with _ENCODED_LOCK:
+        hit = _ENCODED.get(id(html))
+    if hit is not None and hit[0] is html:
+        return hit[1]
+    data = html.encode()
+    with _ENCODED_LOCK:
+        if len(_ENCODED) >= 32:
+            _ENCODED.clear()  # a few hot fragments at a time; the rest encode again
+        _ENCODED[id(html)] = (html, data)  # holding html keeps its id from being reused
+    return data
+
+
+def assembled(page: str, html: str) -> bytes:
+    """Return ``page`` in UTF-8 with ``html`` in place of its SLOT (for pages never cached)."""
+    head, tail = page.split(SLOT, 1)
+    return b"".join((head.encode(), encoded(html), tail.encode()))
 
 
 def init_app(app: Flask) -> None:
     """Keep a per-process copy of hot fragments, as large as the copy of hot pages."""
     app.extensions[MEMO] = Memo(int(app.config["CACHE_PAGE_MEMORY_BYTES"]))
+
+
+def init_cards(app: Flask) -> None:
+    """Offer ``shared_macro`` to templates, with or without a cache (caching off included)."""
+    app.extensions[CARDS] = (LRUCache(CARD_ENTRIES), {}, threading.Lock())
+    app.jinja_env.globals["shared_macro"] = shared_macro

@@ -243,7 +243,12 @@ def cached(deps: Callable[..., Iterable[str]]) -> Callable[[Callable[..., T]], A
             if state is None:
                 return fn(*args)
             key = ":".join([prefix, *map(str, args)])
-            return state.get_or_compute(key, names, lambda: fn(*args))
+            # Through the worker's copy, like fragments: a hit checked by the watcher costs
+            # no round trip. (fragments.py builds on this module, hence the late import.)
+            from .fragments import remembered
+
+            found: T = remembered(key, names[1:], lambda: fn(*args), "query", rough_size)
+            return found
 
         def invalidate(*args: Any) -> None:
             state = current_state()
@@ -255,6 +260,17 @@ def cached(deps: Callable[..., Iterable[str]]) -> Callable[[Callable[..., T]], A
         return wrapper
 
     return decorate
+
+
+def rough_size(value: Any) -> int:
+    """Return about how many bytes a cached read holds (the worker's copy is bounded by it)."""
+    if isinstance(value, dict) and isinstance(value.get("items"), list):
+        value = value["items"]  # a listing page: its rows are the bulk
+    if isinstance(value, list):
+        return 256 + sum(rough_size(row) if isinstance(row, dict) else 64 for row in value)
+    if isinstance(value, dict):
+        return 2048 + len(str(value.get("content", "")))
+    return 256
 
 
 def never_cached(fn: Callable[..., T]) -> Callable[..., T]:

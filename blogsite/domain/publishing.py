@@ -39,7 +39,9 @@ def set_statuses(ids: Iterable[int], status: str) -> list[Blog]:
     return [blog for blog in blogs if set_status(blog, status)]
 
 
-def visible(now: datetime, status: Any = None, publish_at: Any = None) -> ColumnElement[bool]:
+def visible(
+    now: datetime | ColumnElement[Any], status: Any = None, publish_at: Any = None
+) -> ColumnElement[bool]:
     """Return the SQL rule of what readers see at ``now``: published and due.
 
     ``status`` and ``publish_at`` default to the blog's columns; a tag's listing passes the
