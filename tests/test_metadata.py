@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from blogsite import create_app
 from blogsite.extensions import db
 from blogsite.metadata import cover_url
 from blogsite.models import STATUS_DRAFT, Author, Blog, CoverImage, Tag
@@ -170,8 +171,8 @@ def test_cover_url_makes_a_site_path_absolute(app):
         assert cover_url({"cover_image": "/media/covers/a.jpg"}) == SITE + "/media/covers/a.jpg"
 
 
-def test_site_description_describes_the_home_page_and_the_manifest(app, client):
-    app.config["SITE_DESCRIPTION"] = "Slow travel, by rail."
+def test_site_description_describes_the_home_page_and_the_manifest(app, app_config):
+    client = create_app(app_config | {"SITE_DESCRIPTION": "Slow travel, by rail."}).test_client()
     found = page(client, "/")
     assert found.one("description") == "Slow travel, by rail."
     assert found.one("og:description") == "Slow travel, by rail."

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, MetaData, event, text
+from sqlalchemy import Connection, MetaData, event, inspect, text
 
 TABLE = "blog_search"
 LANGUAGE = "english"  # PostgreSQL's text search configuration (stemming, stop words)
@@ -156,6 +156,8 @@ def statements(dialect: str, drop: bool = False) -> list[str]:
 
 def create(target: MetaData, connection: Connection, **kw: Any) -> None:
     """Build the index after ``create_all`` (tests, ``flask init-db``): empty tables."""
+    if inspect(connection).has_table(TABLE):
+        return  # create_all again on a built database: it creates nothing, nor do we
     for statement in statements(connection.dialect.name):
         connection.execute(text(statement))
 
