@@ -191,8 +191,11 @@ def main() -> None:
         "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
         "SECRET_KEY": uuid.uuid4().hex,
         "FLASK_APP": "bench.app",
-        "BLOGSITE_LOG_LEVEL": "WARNING",
+        # As production runs: an access line for every request (and blogs_logs' event),
+        # written by the workers to a file (below) rather than the terminal.
+        "BLOGSITE_LOG_LEVEL": "INFO",
     }
+    log_path = os.path.join(redis_dir, "workers.log")
     rss: list[list[float]] = []
     try:
         flask = [PYTHON, "-m", "flask"]
@@ -206,7 +209,10 @@ def main() -> None:
             # gunicorn.conf.py asks for 4 threads, which turns "sync" into gthread: say 1.
             args = [PYTHON, "-m", "gunicorn", "-w", "2", "-k", "sync", "--threads", "1",
                     "-b", f"127.0.0.1:{port}", "bench.app:app"]  # fmt: skip
-            servers.append(subprocess.Popen(args, cwd=ROOT, env=env | extra))
+            with open(log_path, "ab") as log:
+                servers.append(
+                    subprocess.Popen(args, cwd=ROOT, env=env | extra, stdout=log, stderr=log)
+                )
             wait_for(f"http://127.0.0.1:{port}/bench/bare")
             return f"http://127.0.0.1:{port}"
 
@@ -257,6 +263,10 @@ def main() -> None:
             server.wait(10)
         if redis.poll() is None:
             redis.terminate()
+        if os.path.exists(log_path):  # blogs_logs really logged: its events, counted
+            with open(log_path, errors="replace") as log:
+                events = sum('"get_blogs_by_author"' in line for line in log)
+            print(f"get_blogs_by_author events the workers wrote: {events}")
         shutil.rmtree(redis_dir, ignore_errors=True)
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
