@@ -108,6 +108,7 @@ def test_the_console_dates_a_blog_by_its_schedule_and_unscheduling_dates_it_now(
     saved = client.post(f"/admin/blogs/edit/?id={blog.id}", data=form | {"title": "Renamed"})
     assert saved.status_code == 302
     assert utc(stored(app, "Renamed").created_at) == later
+    assert utc(stored(app, "Renamed").updated_at) == later  # not "updated" before it is out
     # No time any more: out now, so dated now (not 2030: it would top every listing for years).
     before = datetime.now(UTC)
     form |= {"title": "Renamed", "publish_at": ""}

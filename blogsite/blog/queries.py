@@ -17,7 +17,6 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from ..caching import cached, never_cached, reading_now
 from ..domain import publishing
-from ..domain.publishing import as_utc
 from ..extensions import db
 from ..markup import excerpt
 from ..models import Author, Blog, CoverImage, Tag, blog_tags, utcnow
@@ -45,10 +44,8 @@ def _summary(blog: Blog) -> dict[str, Any]:
         "cover_image": _cover_address(blog.cover_image),
         "cover": _cover(blog.cover_image),
         "tags": [{"name": tag.name, "slug": tag.slug} for tag in blog.tags],
-        "created_at": as_utc(blog.created_at),
-        # A scheduled blog is dated by its publication (domain/publishing.py), after its
-        # last edit: never "updated" before it came out (feeds, pages, JSON-LD).
-        "updated_at": max(as_utc(blog.updated_at), as_utc(blog.created_at)),
+        "created_at": _utc(blog.created_at),
+        "updated_at": _utc(blog.updated_at),
     }
 
 

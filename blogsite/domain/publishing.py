@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, event, func, or_, select
+from sqlalchemy.orm.attributes import flag_modified
 
 from ..extensions import db
 from ..models import STATUS_DRAFT, STATUS_PUBLISHED, Blog, CoverImage, MediaFile, Tag, utcnow
@@ -122,13 +123,28 @@ def date_by_publication(blog: Blog, moment: Any, previous: Any, _initiator: Any 
     return moment
 
 
+def not_changed_before_publication(_mapper: Any, _connection: Any, blog: Blog) -> None:
+    """Give a blog still to come its publication as last change, however often it is edited.
+
+    Readers first see it then: its page, feed entries and sitemap lastmods must not say it
+    was updated before it came out (an edit after publication moves it on as usual).
+    """
+    when = blog.publish_at
+    if when is not None and as_utc(when) > utcnow():
+        blog.updated_at = as_utc(when)
+        flag_modified(blog, "updated_at")  # written even when equal: else onupdate says now
+
+
 def listen() -> None:
     """Date blogs by their publication however publish_at is set (editor, console, CLI)."""
     # An attribute event, not a call in each writer: the console's form writes the column
     # itself, and no future writer has to remember. Bulk statements bypass it (seeding
     # writes no schedule).
-    if not event.contains(Blog.publish_at, "set", date_by_publication):
-        event.listen(Blog.publish_at, "set", date_by_publication, retval=True, active_history=True)
+    if event.contains(Blog.publish_at, "set", date_by_publication):
+        return
+    event.listen(Blog.publish_at, "set", date_by_publication, retval=True, active_history=True)
+    for moment in ("before_insert", "before_update"):
+        event.listen(Blog, moment, not_changed_before_publication)
 
 
 def ensure_slug(blog: Blog) -> None:
