@@ -10,7 +10,7 @@ from flask import Flask
 from . import admin, caching, commands, logs, media, pipeline, search, security, throttling
 from .auth import sessions as auth_sessions
 from .config import load_config
-from .domain import tag_copies
+from .domain import publishing, tag_copies
 from .errors import register_error_handlers
 from .extensions import db, migrate
 from .templating import register_template_helpers
@@ -29,6 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     logs.init_app(app)
     db.init_app(app)
     tag_copies.listen()
+    publishing.listen()
     search.init_app(app)
     migrate.init_app(
         app,

@@ -14,6 +14,7 @@ COVERAGE: dict[str, str | None] = {
     "BLOGSITE_FEED_SIZE": "tests/test_settings.py::test_feed_size_sets_the_entries_in_the_feed",
     "BLOGSITE_TIMEZONE": "tests/test_scheduling.py::test_the_editor_reads_the_time_in_the_site_time_zone",
     "BLOGSITE_SITEMAP_MAX_URLS": "tests/test_pages.py::test_a_large_site_gets_a_sitemap_index",
+    "BLOGSITE_SEARCH_TIMEOUT_MS": "tests/test_search_timeout.py::test_search_timeout_ms_cuts_a_slow_search_short",
     "BLOGSITE_TRUSTED_PROXIES": "tests/test_containers.py::test_compose_services_and_ports",
     "BLOGSITE_SECURE_COOKIES": "tests/test_config.py::test_environment_then_prefixed_settings",
     "BLOGSITE_HSTS_MAX_AGE": "tests/test_security.py::test_hsts_only_over_https",

@@ -13,6 +13,8 @@ from ..throttling import throttled
 from . import bp, queries
 from .views import page_arg, per_page
 
+TOO_SLOW = "This search took too long; try fewer or more specific words."
+
 
 # Every published blog's title, tags and body can change a result, and any change to one
 # bumps "lists" (caching/invalidation.py); drafts never show, so their edits need not.
@@ -48,7 +50,12 @@ def search_page() -> tuple[str, int]:
     if query.problem:
         status = 400 if query.too_long else 200
         return render_template("blog/search.html", q=text, problem=query.problem), status
-    results = search_results(query.canonical(), page, per_page())
+    try:
+        results = search_results(query.canonical(), page, per_page())
+    except search.SearchTimeoutError:
+        # 200, like the other queries it cannot answer: a reader's words must not raise the
+        # site's error rate. The engine logged it (search_timeout).
+        return render_template("blog/search.html", q=text, problem=TOO_SLOW), 200
     return render_template(
         "blog/search.html", q=text, results=results, marked=search.highlighted
     ), 200

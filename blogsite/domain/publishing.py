@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, event, func, or_, select
+from sqlalchemy.orm.attributes import flag_modified
 
 from ..extensions import db
 from ..models import STATUS_DRAFT, STATUS_PUBLISHED, Blog, CoverImage, MediaFile, Tag, utcnow
@@ -90,12 +91,62 @@ def to_local(value: datetime, zone: str) -> datetime:
 
 
 def set_publish_at(blog: Blog, moment: datetime | None) -> bool:
-    """Schedule ``blog`` for ``moment`` (UTC; None: no schedule); return whether it changed."""
+    """Schedule ``blog`` for ``moment`` (UTC; None: no schedule); return whether it changed.
+
+    The blog is then dated by its publication (``date_by_publication``).
+    """
     current = None if blog.publish_at is None else as_utc(blog.publish_at)
     if current == moment:
         return False
     blog.publish_at = moment
     return True
+
+
+def date_by_publication(blog: Blog, moment: Any, previous: Any, _initiator: Any = None) -> Any:
+    """Date ``blog`` by its publication when its ``publish_at`` goes ``previous`` -> ``moment``.
+
+    Readers expect a blog written Monday for Friday at the top on Friday, dated Friday. Its
+    listing date is ``created_at``: every listing, its indexes, its keyset cursors and the
+    copies on blog_tags (tag_copies.py) order by it, so moving ``created_at`` to the
+    publication keeps every listing one index scan with nothing else changed (a separate
+    "listed at" column would mean new indexes on blogs and blog_tags). The time of writing
+    is given up; ``updated_at`` still says when it last changed. Unscheduling a blog still
+    to come publishes it now, so it is dated now; one already out keeps its date.
+    """
+    new = None if moment is None else as_utc(moment)
+    old = previous if isinstance(previous, datetime) else None  # NO_VALUE on a new blog
+    old = None if old is None else as_utc(old)
+    if new == old:
+        return moment  # the console writes back the same time on every save
+    if new is not None:
+        blog.created_at = new
+    elif old is not None and old > utcnow():
+        blog.created_at = utcnow()
+    return moment
+
+
+def not_changed_before_publication(_mapper: Any, _connection: Any, blog: Blog) -> None:
+    """Give a blog still to come its publication as last change, however often it is edited.
+
+    Readers first see it then: its page, feed entries and sitemap lastmods must not say it
+    was updated before it came out (an edit after publication moves it on as usual).
+    """
+    when = blog.publish_at
+    if when is not None and as_utc(when) > utcnow():
+        blog.updated_at = as_utc(when)
+        flag_modified(blog, "updated_at")  # written even when equal: else onupdate says now
+
+
+def listen() -> None:
+    """Date blogs by their publication however publish_at is set (editor, console, CLI)."""
+    # An attribute event, not a call in each writer: the console's form writes the column
+    # itself, and no future writer has to remember. Bulk statements bypass it (seeding
+    # writes no schedule).
+    if event.contains(Blog.publish_at, "set", date_by_publication):
+        return
+    event.listen(Blog.publish_at, "set", date_by_publication, retval=True, active_history=True)
+    for moment in ("before_insert", "before_update"):
+        event.listen(Blog, moment, not_changed_before_publication)
 
 
 def ensure_slug(blog: Blog) -> None:

@@ -12,7 +12,7 @@ from flask import Flask
 
 from ..extensions import db
 from . import schema
-from .engine import RANKED, Found, Hit, run, searchable
+from .engine import RANKED, Found, Hit, SearchTimeoutError, run, searchable
 from .highlight import highlighted
 from .query import MAX_LENGTH, SearchQuery, parse
 
@@ -22,6 +22,7 @@ __all__ = [
     "Found",
     "Hit",
     "SearchQuery",
+    "SearchTimeoutError",
     "highlighted",
     "init_app",
     "parse",

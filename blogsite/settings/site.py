@@ -79,6 +79,12 @@ class Site:
         "URLs per sitemap (the sitemaps.org limit); a bigger site gets /sitemap.xml as an index.",
         parse=p.whole(1),
     )
+    SEARCH_TIMEOUT_MS: int = setting(
+        200,
+        "Longest a search may run in milliseconds before the reader is asked for other words; "
+        "0: no limit.",
+        parse=p.whole(0),
+    )
     # Security, proxies
     TRUSTED_PROXIES: int = setting(
         0,
