@@ -6,6 +6,7 @@ import io
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -66,11 +67,26 @@ class SeaweedS3:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         args = [binary, "server", f"-dir={self.data_dir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
                 "-s3", "-master.volumeSizeLimitMB=32", "-volume.max=0", "-metricsPort=0",
+                # Listeners on fixed default ports (8181, 9101) we do not use: a second
+                # server on the machine made the first exit ("address already in use").
+                "-s3.port.iceberg=0", "-s3.port.lance=0",
                 *(f"-{name}={port}" for name, port in self.ports.items())]  # fmt: skip
         log = (self.data_dir / "weed.log").open("wb")
         self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
         client = self.client()
-        wait_until(lambda: client.list_buckets() is not None, timeout=60, what="SeaweedFS S3")
+
+        deadline = time.monotonic() + 60
+        while True:
+            if self.process.poll() is not None:  # it will not come up: say why, now
+                tail = (self.data_dir / "weed.log").read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"weed server exited ({self.process.returncode}):\n{tail}")
+            try:
+                client.list_buckets()
+                return
+            except Exception:  # not answering yet
+                if time.monotonic() > deadline:
+                    raise RuntimeError("SeaweedFS S3 did not come up in 60 s") from None
+                time.sleep(0.1)
 
     def client(self) -> Any:
         import boto3
