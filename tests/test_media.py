@@ -8,10 +8,8 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from sqlalchemy import event, insert
 
 from blogsite import create_app
-from blogsite.extensions import db
 from blogsite.media import current_storage
 from blogsite.models import Blog, CoverImage, MediaFile
 
@@ -204,22 +202,6 @@ def test_a_cover_stays_when_the_editor_is_saved_without_a_file(app, client, writ
     form = blog_form(title="My first trip", content="Changed", remove_cover="y")
     client.post("/blog/my-first-trip/edit", data=form)
     assert rows(app, CoverImage) == []
-
-
-def test_a_failed_commit_leaves_no_file_and_no_row(app, client, writer, make_blog):
-    make_blog("Unrelated")
-
-    def competitor(session, flush_context, instances):
-        with db.engine.begin() as conn:
-            values = {"title": "My first trip", "slug": "elsewhere", "content": "first!",
-                      "author_id": 1, "status": "published"}  # fmt: skip
-            conn.execute(insert(Blog).values(**values))
-
-    with app.app_context():
-        event.listen(db.session, "before_flush", competitor, once=True)
-        response = write_with_cover(client, picture((800, 600)))
-    assert "Someone saved a blog with this title" in response.get_data(as_text=True)
-    assert rows(app, MediaFile) == [] and stored(app) == []
 
 
 @pytest.fixture
