@@ -7,7 +7,18 @@ from typing import Any
 
 from flask import Flask
 
-from . import admin, caching, commands, logs, media, pipeline, search, security, throttling
+from . import (
+    admin,
+    caching,
+    commands,
+    liveness,
+    logs,
+    media,
+    pipeline,
+    search,
+    security,
+    throttling,
+)
 from .auth import sessions as auth_sessions
 from .config import load_config
 from .domain import publishing, tag_copies
@@ -28,6 +39,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     logs.init_app(app)
     db.init_app(app)
+    liveness.init_app(app)
     tag_copies.listen()
     publishing.listen()
     search.init_app(app)

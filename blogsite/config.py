@@ -74,9 +74,9 @@ def load_config(app: Flask, test_config: dict[str, Any] | None = None) -> None:
     secure = values["SECURE_COOKIES"]
     app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = secure
     if values["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        # Survive a database restart: test pooled connections before use.
+        # Survive a database restart: pooled connections are checked on checkout by their
+        # socket (liveness.py), not pinged with a round trip (pool_pre_ping still may be set).
         options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
-        options.setdefault("pool_pre_ping", True)
         options.setdefault("connect_args", {"connect_timeout": 3})
 
 

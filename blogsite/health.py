@@ -21,7 +21,7 @@ def _no_store(response: Response) -> Response:
 
 
 def database_check() -> dict[str, Any]:
-    """Run ``SELECT 1`` on a pooled connection (pre-ping replaces dead ones)."""
+    """Run ``SELECT 1`` on a pooled connection (liveness.py replaces dead ones)."""
     try:
         with db.engine.connect() as connection:
             connection.execute(text("SELECT 1"))

@@ -17,6 +17,7 @@ from cachetools import LRUCache
 from sqlalchemy import Select, literal, not_, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
+from .. import reads
 from ..caching import cached, never_cached, reading_now
 from ..domain import publishing
 from ..extensions import db
@@ -100,8 +101,8 @@ def _anchor(after: int | None, now: datetime) -> tuple[Any, ...] | None:
     # it whatever its depth, where an OFFSET walks every entry before it. Published only:
     # a draft's id as anchor would tell where its date falls.
     found = select(Blog.created_at, Blog.id).where(Blog.id == after, publishing.visible(now))
-    row = db.session.execute(found).one_or_none()
-    return None if row is None else tuple(row)
+    rows = reads.rows(found)
+    return tuple(rows[0]) if rows else None
 
 
 # Built statements, by listing, page, size and anchor: building and keying one cost more
@@ -188,7 +189,7 @@ def _newer_cursor(
     anchor = tuple_(literal(first[0]), literal(first[1]))
     newer = where.where(tuple_(*key) > anchor)
     stmt = newer.order_by(key[0].asc(), key[1].asc()).offset(per_page).limit(1)
-    found: int | None = db.session.scalar(stmt, {"now": now})
+    found: int | None = reads.scalar(stmt, {"now": now})
     return found
 
 

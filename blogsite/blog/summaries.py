@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import DateTime, Row, Select, Subquery, bindparam, func, select
 
+from .. import reads
 from ..domain import publishing
-from ..extensions import db
 from ..markup import excerpt
 from ..models import Author, Blog, CoverImage, MediaFile, Tag, blog_tags
 from ..reading import reading_minutes
@@ -126,7 +126,7 @@ def page_statement(ahead: Subquery, per_page: int) -> Select[Any]:
 
 def page_of(statement: Select[Any], now: datetime) -> tuple[list[dict[str, Any]], int, Any]:
     """Return a page's cards, how many entries its lookahead holds, and its first key."""
-    rows = db.session.execute(statement, {"now": now}).all()
+    rows = reads.rows(statement, {"now": now})
     if not rows:
         return [], 0, None
     return [_summary(row) for row in rows], rows[0].seen, (rows[0].sort_key, rows[0].id)
@@ -134,15 +134,16 @@ def page_of(statement: Select[Any], now: datetime) -> tuple[list[dict[str, Any]]
 
 def published_by(author_id: int, now: datetime) -> list[dict[str, Any]]:
     """Return the cards of every blog of an author readers see at ``now``, newest first."""
-    rows = db.session.execute(BY_AUTHOR, {"author_id": author_id, "now": now})
+    rows = reads.rows(BY_AUTHOR, {"author_id": author_id, "now": now})
     return [_summary(row) for row in rows]
 
 
 def detail(slug: str) -> dict[str, Any] | None:
     """Return one blog's card with its whole text and its author's user id, or None."""
-    row = db.session.execute(DETAIL_BY_SLUG, {"slug": slug}).first()
-    if row is None:
+    found = reads.rows(DETAIL_BY_SLUG, {"slug": slug})
+    if not found:
         return None
+    row = found[0]
     blog = _summary(row)
     blog["content"] = row.text
     blog["author"]["user_id"] = row.author_user_id

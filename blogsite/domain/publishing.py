@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ColumnElement, and_, event, func, or_, select
 from sqlalchemy.orm.attributes import flag_modified
 
+from .. import reads
 from ..extensions import db
 from ..models import STATUS_DRAFT, STATUS_PUBLISHED, Blog, CoverImage, MediaFile, Tag, utcnow
 from .slugs import blog_slug, tag_slug
@@ -64,7 +65,7 @@ def next_publication(now: datetime) -> datetime | None:
     stmt = select(func.min(Blog.publish_at)).where(
         Blog.status == STATUS_PUBLISHED, Blog.publish_at > now
     )
-    found: datetime | None = db.session.scalar(stmt)
+    found: datetime | None = reads.scalar(stmt)
     return None if found is None else as_utc(found)
 
 
