@@ -5,8 +5,10 @@ from __future__ import annotations
 import functools
 import html
 import re
+import threading
 
 import nh3
+from cachetools import LRUCache
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -43,7 +45,30 @@ def render_markdown(text: str) -> Markup:
     """Render Markdown ``text`` to HTML that is safe to put in a page."""
     # After the sanitizer: only a site picture's <img>, rebuilt from its checked name, gains
     # srcset, sizes, width and height (media/html.py); any other <img> stays as nh3 left it.
-    return Markup(responsive_images(sanitize(_markdown.render(text or ""))))
+    return Markup(responsive_images(_rendered(text or "")))
+
+
+# A blog page shows its whole text: with caching off, or on every miss, the same text was
+# rendered and sanitized again (most of a cold blog page's own work). Recent results are
+# remembered per process by the text itself, bounded by the size of both; responsive_images
+# stays outside: it reads the app's settings.
+RENDERED_BYTES = 4 * 1024 * 1024
+_RENDERED: LRUCache[str, tuple[str, int]] = LRUCache(RENDERED_BYTES, getsizeof=lambda v: v[1])
+_RENDERED_LOCK = threading.Lock()
+
+
+def _rendered(text: str) -> str:
+    """Return ``text`` rendered and sanitized (a pure function of the text: remembered)."""
+    with _RENDERED_LOCK:
+        found = _RENDERED.get(text)
+    if found is not None:
+        return found[0]
+    rendered = str(sanitize(_markdown.render(text)))
+    size = len(text) + len(rendered)
+    if size <= RENDERED_BYTES // 8:  # one huge blog must not evict the rest
+        with _RENDERED_LOCK:
+            _RENDERED[text] = (rendered, size)
+    return rendered
 
 
 # Built once: nh3.clean() converts its allow-lists on every call, and the ~900 language

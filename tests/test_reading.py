@@ -65,6 +65,21 @@ def test_writers_cannot_inject_classes_or_styles():
     assert ("p", {}) in found
 
 
+def test_a_text_is_rendered_once_per_process_and_stays_sanitized(monkeypatch):
+    """A cold blog page renders its whole text: the same text is parsed once per process."""
+    from blogsite import markup
+
+    calls: list[str] = []
+    parse = markup._markdown.render
+    monkeypatch.setattr(markup._markdown, "render", lambda text: calls.append(text) or parse(text))
+    text = f"# Once {id(calls)}\n\n*body*\n\n<script>alert(1)</script>"
+    first, second = render_markdown(text), render_markdown(text)
+    assert first == second and "<script>" not in str(second) and "<em>body</em>" in str(second)
+    assert calls == [text]
+    render_markdown(text + " changed")
+    assert len(calls) == 2  # another text is rendered, never served another's HTML
+
+
 def test_the_highlight_stylesheet_is_current_and_readable():
     """static/css/highlight.css is what `python -m blogsite.highlight` writes; 4.5:1 everywhere."""
     assert STYLESHEET.read_text(encoding="utf-8") == stylesheet()

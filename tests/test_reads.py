@@ -45,10 +45,9 @@ def test_reads_inside_a_transaction_see_what_it_wrote(app: Any) -> None:
         assert queries.blog_detail("unsaved") is None
 
 
-def test_caching_off_reads_no_next_publication(app: Any, make_blog: Any) -> None:
-    """With nothing cached, when the next scheduled blog comes out is no one's business."""
+def test_a_listing_page_is_one_statement(app: Any, make_blog: Any) -> None:
+    """Its rows, its count and the next publication (for the caches' expiry) come together."""
     make_blog("Only one")
     with count_queries(app) as statements, app.test_request_context("/"):
         assert queries.home_page(1, 10)["total"] == 1
     assert len(statements) == 1, statements
-    assert "min(blogs.publish_at)" not in statements[0]

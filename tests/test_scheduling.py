@@ -224,6 +224,24 @@ def test_a_page_cached_before_a_publication_expires_at_it(shared, make_blog):
     assert client.get("/").headers["X-Cache"] == "HIT"  # the new page, with no expiry left
 
 
+@pytest.mark.redis
+def test_an_empty_listing_cached_before_the_first_publication_expires_at_it(shared, make_blog):
+    """A listing's query tells when the next blog comes out; an empty one asks separately."""
+    from blogsite import create_app
+
+    app = create_app(shared)
+    client = app.test_client()
+    make_blog("First", tags=["news"], publish_at=datetime.now(UTC) + timedelta(seconds=1.5))
+    for path in ("/", "/tag/news/", "/author/1/"):
+        client.get(path)
+        hit = client.get(path)
+        assert hit.headers["X-Cache"] == "HIT" and "First" not in hit.get_data(as_text=True)
+    time.sleep(1.7)
+    for path in ("/", "/tag/news/", "/author/1/"):
+        later = client.get(path)
+        assert later.headers["X-Cache"] == "MISS" and "First" in later.get_data(as_text=True)
+
+
 def test_visible_is_one_rule(app, make_blog):
     """Published and due; a draft with a past time, or a published blog to come, is hidden."""
     now = datetime.now(UTC)

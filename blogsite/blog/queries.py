@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ from sqlalchemy import Select, literal, not_, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import reads
-from ..caching import cached, never_cached, reading_now
+from ..caching import cached, expires_at, is_on, never_cached, reading_now
 from ..domain import publishing
 from ..extensions import db
 from ..markup import excerpt
@@ -113,7 +114,7 @@ _STATEMENTS_LOCK = threading.Lock()
 
 def _page_statement(
     listing: tuple[Any, ...],
-    where: Select[Any],
+    where: Callable[[], Select[Any]],
     key: Key,
     page: int,
     per_page: int,
@@ -130,7 +131,7 @@ def _page_statement(
     with _STATEMENTS_LOCK:
         stmt = _STATEMENTS.get(name)
     if stmt is None:
-        ordered = _newest_first(where.add_columns(key[0]), key)
+        ordered = _newest_first(where().add_columns(key[0]), key)
         if anchor is not None:
             start = ordered.where(tuple_(*key) < tuple_(*anchor))
         else:  # an old ?page=N link, or its anchor is gone or unpublished: by OFFSET
@@ -145,7 +146,7 @@ def _page_statement(
 
 def _paginate(
     listing: tuple[Any, ...],
-    where: Select[Any],
+    where: Callable[[], Select[Any]],
     page: int,
     per_page: int,
     after: int | None = None,
@@ -153,14 +154,16 @@ def _paginate(
 ) -> dict[str, Any]:
     """Return one page of the blogs ``where`` selects (newest first) with its page numbers.
 
-    ``where`` selects blog ids; ``listing`` names it (("home",), ("author", 3)...). The
-    page's rows and the count of entries after it (up to LOOKAHEAD) come from one query
-    on the (created_at, id) index.
+    ``where()`` selects blog ids (built only for a statement not kept yet); ``listing`` names
+    it (("home",), ("author", 3)...). The page's rows, the count of entries after it (up to
+    LOOKAHEAD) and the next publication come from one query on the (created_at, id) index.
     """
     key = key or (Blog.created_at, Blog.id)
-    now = reading_now()
+    now = utcnow()
     statement = _page_statement(listing, where, key, page, per_page, after, now)
-    items, seen, anchor = page_of(statement, now)
+    items, seen, anchor, upcoming = page_of(statement, now)
+    if is_on():  # what is cached from this page expires when the next blog comes out
+        expires_at(upcoming if items else publishing.next_publication(now))
     # A page past the end has no ids: its count stops before it, so the view answers 404.
     total = (page - 1) * per_page + seen
     newer = _newer_cursor(where, key, anchor, page, per_page, now)
@@ -176,7 +179,7 @@ def _paginate(
 
 
 def _newer_cursor(
-    where: Select[Any],
+    where: Callable[[], Select[Any]],
     key: Key,
     first: tuple[Any, int] | None,
     page: int,
@@ -187,7 +190,7 @@ def _newer_cursor(
     if first is None or page <= 2:
         return None  # page 1 needs no cursor
     anchor = tuple_(literal(first[0]), literal(first[1]))
-    newer = where.where(tuple_(*key) > anchor)
+    newer = where().where(tuple_(*key) > anchor)
     stmt = newer.order_by(key[0].asc(), key[1].asc()).offset(per_page).limit(1)
     found: int | None = reads.scalar(stmt, {"now": now})
     return found
@@ -199,9 +202,13 @@ def summaries(ids: list[int]) -> dict[int, dict[str, Any]]:
     return {blog.id: _summary(blog) for blog in rows}
 
 
+# The ids of the blogs readers see at the bound time ``now`` (built once: it never changes).
+VISIBLE_IDS = select(Blog.id).where(publishing.visible(NOW))
+
+
 def _visible_ids() -> Select[Any]:
     """Select the ids of the blogs readers see at the bound time ``now`` (summaries.NOW)."""
-    return select(Blog.id).where(publishing.visible(NOW))
+    return VISIBLE_IDS
 
 
 def _visible_blogs(now: datetime | None = None) -> Select[Any]:
@@ -212,7 +219,7 @@ def _visible_blogs(now: datetime | None = None) -> Select[Any]:
 @cached(lambda page, per_page, after=None: ["lists"])
 def home_page(page: int, per_page: int, after: int | None = None) -> dict[str, Any]:
     """Return a page of the latest published blogs (after the blog ``after``, if given)."""
-    return _paginate(("home",), _visible_ids(), page, per_page, after)
+    return _paginate(("home",), _visible_ids, page, per_page, after)
 
 
 @cached(lambda slug: [f"blog:{slug}"])
@@ -235,7 +242,7 @@ def author_page(
     author_id: int, page: int, per_page: int, after: int | None = None
 ) -> dict[str, Any]:
     """Return a page of an author's published blogs."""
-    where = _visible_ids().where(Blog.author_id == author_id)
+    where = lambda: _visible_ids().where(Blog.author_id == author_id)  # noqa: E731
     return _paginate(("author", author_id), where, page, per_page, after)
 
 
@@ -271,7 +278,8 @@ TAG_KEY = (blog_tags.c.created_at, blog_tags.c.blog_id)  # a tag's listing order
 @cached(lambda tag_id, page, per_page, after=None: ["lists"])
 def tag_page(tag_id: int, page: int, per_page: int, after: int | None = None) -> dict[str, Any]:
     """Return a page of the published blogs carrying a tag."""
-    return _paginate(("tag", tag_id), _tagged(tag_id, NOW), page, per_page, after, TAG_KEY)
+    where = lambda: _tagged(tag_id, NOW)  # noqa: E731
+    return _paginate(("tag", tag_id), where, page, per_page, after, TAG_KEY)
 
 
 def _entries(stmt: Select[Any], limit: int) -> list[dict[str, Any]]:

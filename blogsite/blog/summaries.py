@@ -10,7 +10,7 @@ not the whole text.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import DateTime, Row, Select, Subquery, bindparam, func, select
 
@@ -58,6 +58,9 @@ BY_AUTHOR = (
     .where(B.author_id == bindparam("author_id"), publishing.visible(NOW))
     .order_by(B.created_at.desc(), B.id.desc())
 )
+# The next publication comes with a listing's rows (a one-row InitPlan): a page cached from
+# them expires then, at no extra round trip (caching/generations.py, "Time").
+_UPCOMING = publishing.upcoming(NOW).scalar_subquery().label("upcoming")
 DETAIL = select(*_COLUMNS, _TEXT).select_from(_FROM)
 DETAIL_BY_SLUG = DETAIL.where(B.slug == bindparam("slug"))
 
@@ -120,16 +123,28 @@ def page_statement(ahead: Subquery, per_page: int) -> Select[Any]:
     joined = counted.join(_blogs, B.id == counted.c.blog_id).join(_authors, A.id == B.author_id)
     joined = joined.outerjoin(_covers, C.id == B.cover_image_id)
     joined = joined.outerjoin(_media, M.id == C.media_id)
-    stmt = select(*_COLUMNS, _TEXT, counted.c.seen, counted.c.sort_key).select_from(joined)
-    return stmt.order_by(counted.c.sort_key.desc(), counted.c.blog_id.desc())
+    stmt = select(*_COLUMNS, _TEXT, counted.c.seen, counted.c.sort_key, _UPCOMING)
+    return stmt.select_from(joined).order_by(counted.c.sort_key.desc(), counted.c.blog_id.desc())
 
 
-def page_of(statement: Select[Any], now: datetime) -> tuple[list[dict[str, Any]], int, Any]:
-    """Return a page's cards, how many entries its lookahead holds, and its first key."""
+class Page(NamedTuple):
+    """A listing page's cards, the entries its lookahead holds, its first key, and when the
+    next scheduled blog comes out (None: none, or unknown on an empty page)."""
+
+    items: list[dict[str, Any]]
+    seen: int
+    first: tuple[Any, int] | None
+    upcoming: datetime | None
+
+
+def page_of(statement: Select[Any], now: datetime) -> Page:
+    """Return one page of a listing (a ``page_statement``) as the site looks at ``now``."""
     rows = reads.rows(statement, {"now": now})
     if not rows:
-        return [], 0, None
-    return [_summary(row) for row in rows], rows[0].seen, (rows[0].sort_key, rows[0].id)
+        return Page([], 0, None, None)
+    first = rows[0]
+    upcoming = None if first.upcoming is None else publishing.as_utc(first.upcoming)
+    return Page([_summary(row) for row in rows], first.seen, (first.sort_key, first.id), upcoming)
 
 
 def published_by(author_id: int, now: datetime) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, event, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, event, func, or_, select
 from sqlalchemy.orm.attributes import flag_modified
 
 from .. import reads
@@ -60,12 +60,18 @@ def is_visible(status: str, publish_at: datetime | None, now: datetime | None = 
     return status == STATUS_PUBLISHED and due
 
 
-def next_publication(now: datetime) -> datetime | None:
-    """Return when the next scheduled blog comes out after ``now`` (one index descent)."""
+def upcoming(now: datetime | ColumnElement[Any]) -> Select[Any]:
+    """Select when the next scheduled blog comes out after ``now`` (one index descent)."""
+    # Never correlated: inside a listing's query it still reads every blog, not the row's.
     stmt = select(func.min(Blog.publish_at)).where(
         Blog.status == STATUS_PUBLISHED, Blog.publish_at > now
     )
-    found: datetime | None = reads.scalar(stmt)
+    return stmt.correlate(None)
+
+
+def next_publication(now: datetime) -> datetime | None:
+    """Return when the next scheduled blog comes out after ``now``."""
+    found: datetime | None = reads.scalar(upcoming(now))
     return None if found is None else as_utc(found)
 
 
