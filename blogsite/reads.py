@@ -37,9 +37,11 @@ def _autocommit() -> Engine:
 
 def rows(statement: Executable, params: dict[str, Any] | None = None) -> Sequence[Row[Any]]:
     """Return every row ``statement`` selects with ``params``."""
-    session = db.session()  # this request's session (the scoped proxy lacks in_transaction)
-    if session.in_transaction() or session.new:
-        return session.execute(statement, params).all()
+    # A request that has not used its session has none yet: none is made for this read.
+    if db.session.registry.has():
+        session = db.session()  # the scoped proxy lacks in_transaction
+        if session.in_transaction() or session.new:
+            return session.execute(statement, params).all()
     with _autocommit().connect() as connection:
         return connection.execute(statement, params).all()
 
