@@ -20,16 +20,21 @@ def app_config(app_config: dict[str, Any]) -> dict[str, Any]:
 
 def test_cold_pages_read_without_a_session_transaction(app: Any, make_blog: Any) -> None:
     """No BEGIN and no ROLLBACK: a page's single statements run in autocommit."""
-    make_blog("Read cold")
-    for path in ("/", "/blog/read-cold/", "/author/1/"):
+    make_blog("Read cold", tags=["news"])
+    for path in ("/", "/blog/read-cold/", "/author/1/", "/tag/news/"):
         with app.test_request_context(path):
             if path == "/":
                 listing = queries.home_page(1, 10)
                 assert [blog["slug"] for blog in listing["items"]] == ["read-cold"]
             elif path.startswith("/blog/"):
                 assert queries.blog_detail("read-cold")["title"] == "Read cold"
-            else:
+            elif path.startswith("/author/"):
+                assert queries.author_info(1)["name"] == "writer"
                 assert [b["slug"] for b in queries.get_all_blogs(1)] == ["read-cold"]
+            else:
+                tag = queries.tag_info("news")
+                assert tag is not None and tag["name"] == "news"
+                assert queries.tag_page(tag["id"], 1, 10)["total"] == 1
             assert not db.session().in_transaction()
     assert b"Read cold" in app.test_client().get("/").data
 

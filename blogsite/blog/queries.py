@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cachetools import LRUCache
-from sqlalchemy import Select, literal, not_, select, tuple_
+from sqlalchemy import Select, bindparam, literal, not_, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
 from .. import reads
@@ -215,6 +215,13 @@ def _visible_blogs(now: datetime | None = None) -> Select[Any]:
     return select(Blog).where(publishing.visible(now or reading_now()))
 
 
+# An author's and a tag's page start with these (built once; read outside the session).
+AUTHOR = select(Author.id, Author.name, Author.bio, Author.user_id).where(
+    Author.id == bindparam("author_id")
+)
+TAG = select(Tag.id, Tag.name, Tag.slug).where(Tag.slug == bindparam("slug"))
+
+
 # The page size is an argument, so it is part of each cached key (BLOGS_PER_PAGE).
 @cached(lambda page, per_page, after=None: ["lists"])
 def home_page(page: int, per_page: int, after: int | None = None) -> dict[str, Any]:
@@ -231,9 +238,10 @@ def blog_detail(slug: str) -> dict[str, Any] | None:
 @cached(lambda author_id: [f"author:{author_id}"])
 def author_info(author_id: int) -> dict[str, Any] | None:
     """Return an author's public profile, or None."""
-    author = db.session.get(Author, author_id)
-    if author is None:
+    found = reads.rows(AUTHOR, {"author_id": author_id})
+    if not found:
         return None
+    author = found[0]
     return {"id": author.id, "name": author.name, "bio": author.bio, "user_id": author.user_id}
 
 
@@ -258,8 +266,8 @@ def author_drafts(author_id: int) -> list[dict[str, Any]]:
 @cached(lambda slug: ["lists"])
 def tag_info(slug: str) -> dict[str, Any] | None:
     """Return a tag by slug, or None."""
-    tag = db.session.scalar(select(Tag).where(Tag.slug == slug))
-    return None if tag is None else {"id": tag.id, "name": tag.name, "slug": tag.slug}
+    found = reads.rows(TAG, {"slug": slug})
+    return {"id": found[0].id, "name": found[0].name, "slug": found[0].slug} if found else None
 
 
 def _tagged(tag_id: int, now: Any) -> Select[Any]:
