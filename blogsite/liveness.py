@@ -22,9 +22,9 @@ from .extensions import db
 
 def quiet(dbapi_connection: Any) -> bool:
     """Return whether nothing waits to be read on an idle connection's socket."""
-    poller = select.poll()
-    poller.register(dbapi_connection.fileno(), select.POLLIN)
-    return not poller.poll(0)
+    # select(), not poll(): Windows has only the first (for sockets, which this is).
+    readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    return not readable
 
 
 def listen(engine: Engine) -> None:
