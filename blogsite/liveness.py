@@ -22,9 +22,13 @@ from .extensions import db
 
 def quiet(dbapi_connection: Any) -> bool:
     """Return whether nothing waits to be read on an idle connection's socket."""
-    # select(), not poll(): Windows has only the first (for sockets, which this is).
-    readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
-    return not readable
+    descriptor = dbapi_connection.fileno()
+    if not hasattr(select, "poll"):  # Windows: select() only (no limit on socket numbers)
+        return not select.select([descriptor], [], [], 0)[0]
+    # poll() elsewhere: select() refuses descriptors past 1,023, which a busy process has.
+    poller = select.poll()
+    poller.register(descriptor, select.POLLIN)
+    return not poller.poll(0)
 
 
 def listen(engine: Engine) -> None:
