@@ -30,6 +30,7 @@ from ..caching.invalidation import ACCOUNTS
 from ..extensions import db
 from ..models import MAX_ID, USER_AGENT_MAX, Author, User, UserSession, utcnow
 from ..users import USER_COLUMNS, SignedIn, current_account
+from .cookies import VerifiedCookies
 
 SESSION_KEY = "_sid"
 # A write per request would turn every page view into a database write (and serialise
@@ -218,6 +219,7 @@ def prune_sessions_command() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Add ``flask prune-sessions`` and ``own_author_id`` for templates."""
+    """Add ``flask prune-sessions``, ``own_author_id`` for templates, and the cookie sessions."""
+    app.session_interface = VerifiedCookies()  # each worker verifies a cookie once
     app.cli.add_command(prune_sessions_command)
     app.jinja_env.globals["own_author_id"] = own_author_id
