@@ -14,12 +14,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from flask import request_finished
+from flask_login import current_user
 from jinja2 import ChoiceLoader, DictLoader
 
 from blogsite.blog import views
 from blogsite.caching.fragments import MEMO, PersonalInFragmentError
 from blogsite.caching.generations import EXTENSION
 from blogsite.caching.shells import fill, render_shell
+from blogsite.extensions import db
+from blogsite.models import User
+from blogsite.users import SignedIn, current_account
 
 from .conftest import DEFAULT_PASSWORD
 from .test_fragments import TOKEN, log_in, text_of
@@ -171,3 +176,19 @@ def test_the_password_check_on_the_account_page_still_reads_the_hash(app, make_u
     )
     form["password-current_password"] = DEFAULT_PASSWORD
     assert alice.post("/auth/account", data=form).status_code in (302, 303)
+
+
+def test_a_page_knows_its_reader_without_an_orm_user(app, make_user):
+    make_user(ALICE, name="Alice")
+    alice = signed_in(app, ALICE)
+    seen: list[tuple[Any, ...]] = []
+
+    def note(sender: Any, **extra: Any) -> None:
+        users = [o for o in db.session.identity_map.values() if isinstance(o, User)]
+        seen.append((type(current_user._get_current_object()), users, current_account()))
+
+    with request_finished.connected_to(note, app):
+        assert "Log out" in text_of(alice, "/")
+    reader, orm_users, account = seen[0]
+    assert reader is SignedIn and orm_users == []  # nothing built, nothing in the session
+    assert isinstance(account, User) and account.name == "Alice"  # built when a view asks
