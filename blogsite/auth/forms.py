@@ -21,6 +21,7 @@ from ..domain.validators import (
 from ..forms import SiteForm
 from ..passwords import password_problems
 from ..throttling import forgive_password_checks, reserve_password_check
+from ..users import signed_in_account
 
 PASSWORD_MAX = 256  # far beyond any passphrase; bounds the work of hashing
 
@@ -125,7 +126,7 @@ class PasswordChangeForm(SiteForm):
         # A guess at the password, limited like a log-in (per address and per user) and
         # counted before the check: 429 once a budget is spent.
         reserve_password_check()
-        if not current_user.check_password(field.data or ""):
+        if not signed_in_account().check_password(field.data or ""):  # the hash, loaded now
             raise ValidationError("That is not your current password.")
         forgive_password_checks()
 

@@ -23,14 +23,14 @@ from flask.cli import with_appcontext
 from flask_login import current_user
 from sqlalchemy import CursorResult, Delete, delete, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
 
 from ..caching import remembered
 from ..caching.generations import current_state
 from ..caching.invalidation import ACCOUNTS
 from ..extensions import db
 from ..models import MAX_ID, USER_AGENT_MAX, Author, User, UserSession, utcnow
+from ..users import USER_COLUMNS, SignedIn, current_account
+from .cookies import VerifiedCookies
 
 SESSION_KEY = "_sid"
 # A write per request would turn every page view into a database write (and serialise
@@ -65,11 +65,7 @@ def begin(user: User) -> str:
     return token
 
 
-# What the cache keeps of a user: every column but the password hash, loaded when needed.
-USER_COLUMNS = tuple(c.key for c in User.__table__.columns if c.key != "password_hash")
-
-
-def load(user_id: int, token: Any) -> User | None:
+def load(user_id: int, token: Any) -> SignedIn | None:
     """Return user ``user_id`` if ``token`` is one of their live sessions (cached, one query)."""
     if not isinstance(token, str) or not token:
         return None
@@ -89,7 +85,7 @@ def load(user_id: int, token: Any) -> User | None:
         touch(row["session_id"], user_id)
     g.user_session_id = row["session_id"]
     g.author_id = row["author_id"]
-    return attach(row["user"])
+    return SignedIn(row["user"])  # no ORM object: current_account() builds one if asked
 
 
 def session_row(user_id: int, token_hash: str) -> dict[str, Any] | None:
@@ -112,28 +108,14 @@ def session_row(user_id: int, token_hash: str) -> dict[str, Any] | None:
     }
 
 
-def attach(columns: dict[str, Any]) -> User:
-    """Return the ``User`` these columns describe, in this request's session, unqueried."""
-    known = db.session.identity_map.get(db.session.identity_key(User, columns["id"]))
-    if isinstance(known, User):
-        return known  # this request already loaded them: one object per row
-    user = User()
-    for key, value in columns.items():
-        set_committed_value(user, key, value)  # loaded, not changed: nothing to flush
-    make_transient_to_detached(user)  # the password hash, absent, loads on first use
-    # add, not merge: the object is new to this session, so nothing needs copying into
-    # another (merge built a second User and copied every column into it).
-    db.session.add(user)
-    return user
-
-
 def own_author_id() -> int | None:
     """Return the logged-in user's author id (the header's "My blogs"), without a query."""
     if not current_user.is_authenticated:
         return None
     if "author_id" in g:
         return cast(int | None, g.author_id)
-    author = current_user.author
+    account = current_account()  # logged in by this very request: no cached row yet
+    author = None if account is None else account.author
     return None if author is None else author.id
 
 
@@ -237,6 +219,7 @@ def prune_sessions_command() -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Add ``flask prune-sessions`` and ``own_author_id`` for templates."""
+    """Add ``flask prune-sessions``, ``own_author_id`` for templates, and the cookie sessions."""
+    app.session_interface = VerifiedCookies()  # each worker verifies a cookie once
     app.cli.add_command(prune_sessions_command)
     app.jinja_env.globals["own_author_id"] = own_author_id

@@ -7,9 +7,8 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..extensions import csrf, login_manager
-from ..models import User
 from ..throttling import login_limits
-from ..users import note_account
+from ..users import SignedIn, note_account
 from . import bp, sessions
 from .forms import LoginForm
 from .signin import safe_next, sign_in, sign_out
@@ -22,7 +21,7 @@ login_manager.login_message_category = "info"
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
+def load_user(user_id: str) -> SignedIn | None:
     """Return the active user ``user_id`` while this browser's session row lives."""
     if not user_id.isdigit() or len(user_id) > 10 or not has_request_context():
         return None

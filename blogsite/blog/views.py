@@ -9,9 +9,18 @@ from flask import abort, current_app, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
-from ..caching import cached_page, fragment, is_on, render_shared
+from ..caching import (
+    cached_page,
+    expires_at,
+    fill,
+    fragment,
+    is_on,
+    render_shared,
+    render_shell,
+    shared_page,
+)
 from ..domain import publishing
-from ..models import MAX_ID
+from ..models import MAX_ID, STATUS_PUBLISHED
 from . import bp, queries
 
 MAX_PAGE = 100_000  # beyond any real archive; bigger numbers are a 404, not a huge OFFSET
@@ -83,30 +92,80 @@ def can_see_drafts_of(author_user_id: int | None) -> bool:
     return bool(current_user.is_staff) or author_user_id == current_user.id
 
 
+def signed_in() -> bool:
+    """Return whether this page is a signed-in reader's, filled into a shared shell."""
+    # Anonymous readers get whole pages from the page cache; with caching off, nothing
+    # would keep a shell, and rendering the page in one go is cheaper.
+    return is_on() and bool(current_user.is_authenticated)
+
+
 @bp.get("/")
 @cached_page
 def index() -> str:
     page, size, after = page_arg(), per_page(), after_arg()
+    name = f"home:{page}:{size}:{after}"
     read = lambda: queries.home_page(page, size, after)  # noqa: E731
-    cards = listing_cards(f"home:{page}:{size}:{after}", ["lists"], read, "blog.index")
-    return render_template("blog/index.html", cards=cards)
+
+    def cards() -> Markup:
+        return listing_cards(name, ["lists"], read, "blog.index")
+
+    if signed_in():
+        shared = shared_page(
+            name, ["lists"], lambda: {"shell": render_shell("blog/index.html", cards=cards())}
+        )
+        if shared is None:
+            abort(404)  # never: a page past the end aborts while it is built
+        return fill(shared["shell"])
+    return render_template("blog/index.html", cards=cards())
+
+
+def body_of(slug: str, blog: dict[str, Any]) -> Markup:
+    """Return a blog's rendered body, a shared fragment (``blog``: as the page just read it)."""
+    # Read again inside the fragment: its data must postdate its generations. With
+    # caching off there are none, and the blog just read is as fresh: no second query.
+    read = queries.blog_detail if is_on() else lambda _slug: blog
+    body = fragment(
+        f"body:{slug}", [f"blog:{slug}"], lambda: render_shared("blog/_body.html", blog=read(slug))
+    )
+    return body if body is not None else Markup()
+
+
+def detail_page(slug: str) -> dict[str, Any] | None:
+    """Return a blog page as every signed-in reader sees it (None: no such blog).
+
+    Its ``blog`` holds what the personal parts read; a draft or scheduled blog gets no
+    shell (``None``): only its writer and staff see it, rendered in one go.
+    """
+    blog = queries.blog_detail(slug)
+    if blog is None:
+        return None
+    facts = {"slug": slug, "author": {"user_id": blog["author"]["user_id"]}}
+    if not publishing.is_visible(blog["status"], blog["publish_at"]):
+        if blog["status"] == STATUS_PUBLISHED:
+            expires_at(blog["publish_at"])  # it comes out then: build the page again
+        return {"shell": None, "blog": facts}
+    shell = render_shell("blog/detail.html", blog=blog, body=body_of(slug, blog))
+    return {"shell": shell, "blog": facts}
 
 
 @bp.get("/blog/<slug>/")
 @cached_page
 def detail(slug: str) -> str:
-    blog = queries.blog_detail(slug) if len(slug) <= 120 else None
+    if len(slug) > 120:
+        abort(404)
+    if signed_in():
+        page = shared_page(f"detail:{slug}", [f"blog:{slug}"], lambda: detail_page(slug))
+        if page is None:
+            abort(404)
+        if page["shell"] is not None:
+            return fill(page["shell"], blog=page["blog"])
+    blog = queries.blog_detail(slug)
     if blog is None:
         abort(404)
     hidden = not publishing.is_visible(blog["status"], blog["publish_at"])
     if hidden and not can_see_drafts_of(blog["author"]["user_id"]):
         abort(404)  # a draft or scheduled blog is not there for others; 403 would reveal it
-    # Read again inside the fragment: its data must postdate its generations. With
-    # caching off there are none, and the blog just read is as fresh: no second query.
-    read = queries.blog_detail if is_on() else lambda _slug: blog
-    render = lambda: render_shared("blog/_body.html", blog=read(slug))  # noqa: E731
-    body = fragment(f"body:{slug}", [f"blog:{slug}"], render)
-    return render_template("blog/detail.html", blog=blog, body=body)
+    return render_template("blog/detail.html", blog=blog, body=body_of(slug, blog))
 
 
 @bp.get("/author/<int:author_id>/")

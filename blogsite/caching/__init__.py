@@ -17,7 +17,7 @@ from sqlalchemy import select
 from ..domain import publishing
 from ..extensions import db
 from ..models import Blog, utcnow
-from . import backend, fragments, invalidation, pages
+from . import backend, fragments, invalidation, pages, shells
 from .breaker import BACKEND_ERRORS
 from .commands import cache_cli
 from .fragments import fragment, remembered, render_shared
@@ -31,6 +31,7 @@ from .generations import (
     never_cached,
 )
 from .pages import cached_page
+from .shells import fill, render_shell, shared_page
 from .store import LocalStore
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "cached",
     "cached_page",
     "expires_at",
+    "fill",
     "fragment",
     "init_app",
     "invalidate_all",
@@ -48,6 +50,8 @@ __all__ = [
     "reading_now",
     "remembered",
     "render_shared",
+    "render_shell",
+    "shared_page",
 ]
 
 
@@ -68,6 +72,7 @@ def init_app(app: Flask) -> None:
         pages.init_app(app)
         fragments.init_app(app)
     fragments.init_cards(app)
+    shells.init_app(app)
     invalidation.listen()
     app.cli.add_command(cache_cli)
 

@@ -46,7 +46,7 @@ class Personal:
 
 PERSONAL = (
     "current_user", "csrf_token", "session", "g", "request", "get_flashed_messages",
-    "own_author_id",
+    "own_author_id", "personal",
 )  # fmt: skip
 
 

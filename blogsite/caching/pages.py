@@ -149,11 +149,13 @@ def serve() -> Response | None:
     state: CacheState | None = current_app.extensions.get(EXTENSION)
     if state is None or request.method not in ("GET", "HEAD"):
         return None
+    if request.endpoint not in PAGES:
+        return None
+    if not is_anonymous_request():  # before the key: a signed-in reader's page needs none
+        g.page_cache = {"private": True}
+        return None
     found = page_key()
     if found is None:
-        return None
-    if not is_anonymous_request():
-        g.page_cache = {"private": True}
         return None
     key, deps, canonical = found
     memory: PageMemory = current_app.extensions[MEMORY]
