@@ -19,6 +19,7 @@ from typing import Any
 
 from cachetools import LRUCache
 from flask import Flask, current_app, g, request, session
+from werkzeug.http import quote_etag
 from werkzeug.wrappers import Response
 
 from ..site_url import origin_key, uses_request_host
@@ -54,6 +55,7 @@ DEFAULT_ARGS = {"page": "1"}
 MEMORY = "blogsite_page_memory"
 logger = logging.getLogger("blogsite.caching")
 MAX_KEY_PART = 200
+MAX_KEYS = 4096  # page_key's answers a worker keeps (each well under 1 KB)
 
 
 # A page kept in a worker's memory: (generations, etag, body, content type, expiry or None).
@@ -67,6 +69,7 @@ class PageMemory:
         self._pages: LRUCache[str, Page] = LRUCache(max_bytes, getsizeof=lambda e: len(e[2]) + 256)
         self._max_item = max_item
         self._lock = threading.Lock()
+        self.keys = KeyMemo()
 
     def get(self, key: str) -> Page | None:
         """Return the copy of a page that has not expired (a scheduled blog came out), or None."""
@@ -81,15 +84,50 @@ class PageMemory:
                 self._pages[key] = entry
 
 
-def page_key() -> tuple[str, list[str], bool] | None:
+class KeyMemo:
+    """``page_key``'s answers by request (endpoint, query, origin, view arguments), bounded."""
+
+    def __init__(self) -> None:
+        self._keys: dict[tuple[Any, ...], tuple[str, tuple[str, ...], bool]] = {}
+
+    def get(self, ident: tuple[Any, ...]) -> tuple[str, tuple[str, ...], bool] | None:
+        return self._keys.get(ident)
+
+    def put(self, ident: tuple[Any, ...], found: tuple[str, tuple[str, ...], bool]) -> None:
+        # A flood of unknown slugs must not grow it without bound: start again when full.
+        if len(self._keys) >= MAX_KEYS:
+            self._keys.clear()
+        self._keys[ident] = found
+
+
+def page_key() -> tuple[str, tuple[str, ...], bool] | None:
     """Return (key, generations, canonical) for this request, or None if not cacheable."""
-    rule = PAGES.get(request.endpoint or "")
-    if rule is None:
+    endpoint = request.endpoint or ""
+    if endpoint not in PAGES:
         return None
-    known, deps = rule
+    origin = origin_key() if endpoint in ABSOLUTE_URL_PAGES else ""
+    view = request.view_args or {}
+    query = request.environ.get("QUERY_STRING", "")
+    # The answer depends on nothing else: a hit reuses it (it costs more than the rest).
+    ident = (endpoint, query, origin, *view.items())
+    keys: KeyMemo = current_app.extensions[MEMORY].keys
+    found = keys.get(ident)
+    if found is None:
+        found = compute_key(endpoint, view, origin, bool(query))
+        if found is not None and len(query) <= MAX_KEY_PART:
+            keys.put(ident, found)
+    return found
+
+
+def compute_key(
+    endpoint: str, view: dict[str, Any], origin: str, has_query: bool
+) -> tuple[str, tuple[str, ...], bool] | None:
+    """Return what ``page_key`` returns, from the request's arguments."""
+    known, deps = PAGES[endpoint]
     args: dict[str, str] = {}
-    for name in known:
-        values = request.args.getlist(name)
+    query = request.args if has_query else None
+    for name in known if query else ():
+        values = query.getlist(name)
         if len(values) > 1:
             return None
         if values:
@@ -97,7 +135,6 @@ def page_key() -> tuple[str, list[str], bool] | None:
             if not raw.isascii() or not raw.isdigit() or len(raw) > 10:
                 return None  # the view answers 400/404, which is never cached
             args[name] = str(int(raw))
-    view = request.view_args or {}
     if any(len(str(value)) > MAX_KEY_PART for value in view.values()):
         return None
     try:
@@ -108,14 +145,13 @@ def page_key() -> tuple[str, list[str], bool] | None:
     parts += [f"{k}={v}" for k, v in sorted(args.items()) if DEFAULT_ARGS.get(k) != v]
     # Unknown parameters share the key; but their page (its login link carries the full
     # path) is only stored from a request that has none.
-    canonical = set(request.args) <= set(known)
-    key = f"page:{request.endpoint}:" + "&".join(parts)
-    if host_keyed():
-        origin = origin_key()
+    canonical = not query or set(query) <= set(known)
+    key = f"page:{endpoint}:" + "&".join(parts)
+    if origin:
         if len(origin) > MAX_KEY_PART:
             return None
         key += "@" + origin
-    return key, [ALL, *names], canonical
+    return key, (ALL, *names), canonical
 
 
 def host_keyed() -> bool:
@@ -125,9 +161,12 @@ def host_keyed() -> bool:
 
 def is_anonymous_request() -> bool:
     """Return whether nothing identifies a user: no session user, remember cookie or auth."""
-    if "Authorization" in request.headers:
+    environ = request.environ
+    if "HTTP_AUTHORIZATION" in environ:
         return False
-    if current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
+    if "HTTP_COOKIE" in environ and (
+        current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    ):
         return False
     # A pending flashed message must be shown to this visitor, not skipped by a hit.
     return session.get("_user_id") is None and "_flashes" not in session
@@ -146,7 +185,8 @@ def cached_page(view: Callable[..., Any]) -> Callable[..., Any]:
 
 def serve() -> Response | None:
     """Answer an anonymous GET/HEAD of a cacheable page from the cache (or note the miss)."""
-    state: CacheState | None = current_app.extensions.get(EXTENSION)
+    extensions = current_app.extensions
+    state: CacheState | None = extensions.get(EXTENSION)
     if state is None or request.method not in ("GET", "HEAD"):
         return None
     found = page_key()
@@ -156,12 +196,28 @@ def serve() -> Response | None:
         g.page_cache = {"private": True}
         return None
     key, deps, canonical = found
-    memory: PageMemory = current_app.extensions[MEMORY]
+    memory: PageMemory = extensions[MEMORY]
     local = memory.get(key)
     got = state.read(deps, None if local else key)
     if got is not None and local is not None and local[0] != got[0]:
         got = state.read(deps, key)  # our copy is outdated; another worker may have a newer one
         local = None
+    if got is None or local is None:
+        return miss_or_stored(state, memory, key, deps, canonical, got)
+    g.cache_outcome = "HIT"
+    state.count(True, "page")
+    return answer(local)
+
+
+def miss_or_stored(
+    state: CacheState,
+    memory: PageMemory,
+    key: str,
+    deps: tuple[str, ...],
+    canonical: bool,
+    got: tuple[tuple[str, ...], Any] | None,
+) -> Response | None:
+    """Answer from the shared copy when it is current, else note the miss for ``store``."""
     g.page_cache = {
         "key": key,
         "deps": deps,
@@ -173,19 +229,35 @@ def serve() -> Response | None:
     if got is None:
         return None
     gens, entry = got
-    if local is not None:
-        page = local
-    elif is_current(entry, gens):
-        page = (gens, *entry["v"], entry.get("u"))
-        memory.put(key, page)
-    else:
+    if not is_current(entry, gens):
         state.count(False, "page")
         return None
-    state.count(True, "page")
-    g.page_cache["hit"] = True
+    page = (gens, *entry["v"], entry.get("u"))
+    memory.put(key, page)
     g.cache_outcome = "HIT"
+    state.count(True, "page")
+    return answer(page)
+
+
+def answer(page: Page) -> Response:
+    """Return a hit: the page alone; ``store`` adds its cache headers (and answers 304)."""
     _, etag, body, content_type, _ = page
-    return finish(Response(body, status=200, content_type=content_type), etag, "HIT")
+    response: Response = current_app.response_class(body, content_type=content_type)
+    g.page_cache = {"hit": True, "response": response, "etag": etag}
+    return response
+
+
+def finish_hit(response: Response, etag: str) -> Response:
+    """Add a hit's cache headers, after the security headers' look-ups of every header."""
+    # Added, not set: nothing but this module gives this response any of them, and each
+    # set would check every header before it again (the hit's cost is mostly headers).
+    headers = response.headers
+    headers.add("X-Cache", "HIT")
+    headers.add("Cache-Control", "no-cache")  # browsers revalidate: never stale
+    headers.add("ETag", quote_etag(etag))
+    if "HTTP_IF_NONE_MATCH" not in request.environ:
+        return response
+    return response.make_conditional(request.environ)
 
 
 def finish(response: Response, etag: str, status: str) -> Response:
@@ -193,7 +265,7 @@ def finish(response: Response, etag: str, status: str) -> Response:
     response.headers["X-Cache"] = status
     response.headers["Cache-Control"] = "no-cache"  # browsers revalidate: never stale
     response.set_etag(etag)
-    if "If-None-Match" not in request.headers:
+    if "HTTP_IF_NONE_MATCH" not in request.environ:
         return response
     return response.make_conditional(request.environ)
 
@@ -215,6 +287,8 @@ def is_public(response: Response, ticket: dict[str, Any]) -> bool:
 def store(response: Response) -> Response:
     """Keep the finished page if it is the same for every anonymous visitor (after_request)."""
     ticket = g.get("page_cache")
+    if ticket is not None and ticket.get("response") is response:
+        return finish_hit(response, ticket["etag"])  # not a page an error replaced
     state: CacheState | None = current_app.extensions.get(EXTENSION)
     if ticket is None or state is None or ticket.get("private") or ticket["hit"]:
         if ticket is not None and ticket.get("private"):
