@@ -13,18 +13,23 @@ import functools
 import hashlib
 import logging
 import math
-import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cachetools import LRUCache
-from flask import Flask, current_app, g, request, session
+from flask import Flask, Request, current_app, g, request, session
+from flask.globals import app_ctx, request_ctx
+from flask.sessions import SessionMixin
+from werkzeug.datastructures import MultiDict
 from werkzeug.http import quote_etag
 from werkzeug.wrappers import Response
 
 from ..site_url import origin_key, uses_request_host
 from ..users import loaded_account
-from .generations import ALL, EXTENSION, CacheState, is_current, still_valid
+from .generations import ALL, EXTENSION, CacheState, is_current
+from .page_memory import Found, PageMemory
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
 
 Deps = Callable[[dict[str, Any], dict[str, str]], list[str]]
 
@@ -55,77 +60,33 @@ DEFAULT_ARGS = {"page": "1"}
 MEMORY = "blogsite_page_memory"
 logger = logging.getLogger("blogsite.caching")
 MAX_KEY_PART = 200
-MAX_KEYS = 4096  # page_key's answers a worker keeps (each well under 1 KB)
 
 
-# A page kept in a worker's memory: (generations, etag, body, content type, expiry or None).
-Page = tuple[Any, str, bytes, str, float | None]
-
-
-class PageMemory:
-    """A bounded per-process copy of hot pages, trusted only when its generations match."""
-
-    def __init__(self, max_bytes: int, max_item: int) -> None:
-        self._pages: LRUCache[str, Page] = LRUCache(max_bytes, getsizeof=lambda e: len(e[2]) + 256)
-        self._max_item = max_item
-        self._lock = threading.Lock()
-        self.keys = KeyMemo()
-
-    def get(self, key: str) -> Page | None:
-        """Return the copy of a page that has not expired (a scheduled blog came out), or None."""
-        with self._lock:
-            page = self._pages.get(key)
-        return page if page is not None and still_valid(page[4]) else None
-
-    def put(self, key: str, entry: Page) -> None:
-        # LRUCache refuses (ValueError) an entry larger than all of it: 0 bytes keeps none.
-        if len(entry[2]) <= self._max_item and self._pages.getsizeof(entry) <= self._pages.maxsize:
-            with self._lock:
-                self._pages[key] = entry
-
-
-class KeyMemo:
-    """``page_key``'s answers by request (endpoint, query, origin, view arguments), bounded."""
-
-    def __init__(self) -> None:
-        self._keys: dict[tuple[Any, ...], tuple[str, tuple[str, ...], bool]] = {}
-
-    def get(self, ident: tuple[Any, ...]) -> tuple[str, tuple[str, ...], bool] | None:
-        return self._keys.get(ident)
-
-    def put(self, ident: tuple[Any, ...], found: tuple[str, tuple[str, ...], bool]) -> None:
-        # A flood of unknown slugs must not grow it without bound: start again when full.
-        if len(self._keys) >= MAX_KEYS:
-            self._keys.clear()
-        self._keys[ident] = found
-
-
-def page_key() -> tuple[str, tuple[str, ...], bool] | None:
+def page_key(app: Flask, req: Request, memory: PageMemory) -> Found | None:
     """Return (key, generations, canonical) for this request, or None if not cacheable."""
-    endpoint = request.endpoint or ""
+    endpoint = req.endpoint or ""
     if endpoint not in PAGES:
         return None
-    origin = origin_key() if endpoint in ABSOLUTE_URL_PAGES else ""
-    view = request.view_args or {}
-    query = request.environ.get("QUERY_STRING", "")
-    # The answer depends on nothing else: a hit reuses it (it costs more than the rest).
-    ident = (endpoint, query, origin, *view.items())
-    keys: KeyMemo = current_app.extensions[MEMORY].keys
-    found = keys.get(ident)
+    environ, view = req.environ, req.view_args or {}
+    query, host = environ.get("QUERY_STRING", ""), environ.get("HTTP_HOST")
+    # All the key is made of (its origin: SITE_URL, or the scheme and Host): a hit reuses it.
+    ident = (
+        endpoint, query, app.config.get("SITE_URL"), environ.get("wsgi.url_scheme"), host,
+        *view.items(),
+    )  # fmt: skip
+    found = memory.keys.get(ident)
     if found is None:
-        found = compute_key(endpoint, view, origin, bool(query))
-        if found is not None and len(query) <= MAX_KEY_PART:
-            keys.put(ident, found)
+        found = compute_key(endpoint, req, view)
+        if found is not None and host is not None and len(query) <= MAX_KEY_PART:
+            memory.keys.put(ident, found)
     return found
 
 
-def compute_key(
-    endpoint: str, view: dict[str, Any], origin: str, has_query: bool
-) -> tuple[str, tuple[str, ...], bool] | None:
+def compute_key(endpoint: str, req: Request, view: dict[str, Any]) -> Found | None:
     """Return what ``page_key`` returns, from the request's arguments."""
     known, deps = PAGES[endpoint]
     args: dict[str, str] = {}
-    query = request.args if has_query else None
+    query = req.args if req.environ.get("QUERY_STRING") else MultiDict[str, str]()
     for name in known if query else ():
         values = query.getlist(name)
         if len(values) > 1:
@@ -147,6 +108,7 @@ def compute_key(
     # path) is only stored from a request that has none.
     canonical = not query or set(query) <= set(known)
     key = f"page:{endpoint}:" + "&".join(parts)
+    origin = origin_key() if endpoint in ABSOLUTE_URL_PAGES else ""
     if origin:
         if len(origin) > MAX_KEY_PART:
             return None
@@ -159,13 +121,13 @@ def host_keyed() -> bool:
     return request.endpoint in ABSOLUTE_URL_PAGES and bool(origin_key())
 
 
-def is_anonymous_request() -> bool:
+def is_anonymous_request(app: Flask, req: Request, session: SessionMixin) -> bool:
     """Return whether nothing identifies a user: no session user, remember cookie or auth."""
-    environ = request.environ
+    environ = req.environ
     if "HTTP_AUTHORIZATION" in environ:
         return False
     if "HTTP_COOKIE" in environ and (
-        current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+        app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in req.cookies
     ):
         return False
     # A pending flashed message must be shown to this visitor, not skipped by a hit.
@@ -185,79 +147,63 @@ def cached_page(view: Callable[..., Any]) -> Callable[..., Any]:
 
 def serve() -> Response | None:
     """Answer an anonymous GET/HEAD of a cacheable page from the cache (or note the miss)."""
-    extensions = current_app.extensions
-    state: CacheState | None = extensions.get(EXTENSION)
-    if state is None or request.method not in ("GET", "HEAD"):
+    # The objects behind flask's proxies, looked up once: a proxy look-up costs more than
+    # most lines here, and a hit is made of little else.
+    app, req = app_ctx.app, request_ctx.request
+    state: CacheState | None = app.extensions.get(EXTENSION)
+    if state is None or req.method not in ("GET", "HEAD"):
         return None
-    found = page_key()
+    memory: PageMemory = app.extensions[MEMORY]
+    found = page_key(app, req, memory)
     if found is None:
         return None
-    if not is_anonymous_request():
-        g.page_cache = {"private": True}
+    app_g, session = app_ctx.g, request_ctx.session
+    if not is_anonymous_request(app, req, session):
+        app_g.page_cache = {"private": True}
         return None
     key, deps, canonical = found
-    memory: PageMemory = extensions[MEMORY]
-    local = memory.get(key)
-    got = state.read(deps, None if local else key)
-    if got is not None and local is not None and local[0] != got[0]:
+    page = memory.get(key)
+    got = state.read(deps, None if page else key)
+    if got is not None and page is not None and page[0] != got[0]:
         got = state.read(deps, key)  # our copy is outdated; another worker may have a newer one
-        local = None
-    if got is None or local is None:
-        return miss_or_stored(state, memory, key, deps, canonical, got)
-    g.cache_outcome = "HIT"
+        page = None
+    if got is None or page is None:
+        app_g.page_cache = {
+            "key": key,
+            "deps": deps,
+            "gens": None if got is None else got[0],  # None: cache down, store nothing
+            "canonical": canonical,
+            "empty_session": not session,
+            "hit": False,
+        }
+        if got is None:
+            return None
+        gens, entry = got
+        if not is_current(entry, gens):
+            state.count(False, "page")
+            return None
+        page = (gens, *entry["v"], entry.get("u"))
+        memory.put(key, page)
     state.count(True, "page")
-    return answer(local)
-
-
-def miss_or_stored(
-    state: CacheState,
-    memory: PageMemory,
-    key: str,
-    deps: tuple[str, ...],
-    canonical: bool,
-    got: tuple[tuple[str, ...], Any] | None,
-) -> Response | None:
-    """Answer from the shared copy when it is current, else note the miss for ``store``."""
-    g.page_cache = {
-        "key": key,
-        "deps": deps,
-        "gens": None if got is None else got[0],  # None: cache down, store nothing
-        "canonical": canonical,
-        "empty_session": not session,
-        "hit": False,
-    }
-    if got is None:
-        return None
-    gens, entry = got
-    if not is_current(entry, gens):
-        state.count(False, "page")
-        return None
-    page = (gens, *entry["v"], entry.get("u"))
-    memory.put(key, page)
-    g.cache_outcome = "HIT"
-    state.count(True, "page")
-    return answer(page)
-
-
-def answer(page: Page) -> Response:
-    """Return a hit: the page alone; ``store`` adds its cache headers (and answers 304)."""
+    app_g.cache_outcome = "HIT"
     _, etag, body, content_type, _ = page
-    response: Response = current_app.response_class(body, content_type=content_type)
-    g.page_cache = {"hit": True, "response": response, "etag": etag}
+    # The page alone: ``store`` adds the cache headers, after the security headers.
+    response: Response = app.response_class(body, content_type=content_type)
+    app_g.page_cache = {"hit": True, "response": response, "etag": etag, "environ": req.environ}
     return response
 
 
-def finish_hit(response: Response, etag: str) -> Response:
-    """Add a hit's cache headers, after the security headers' look-ups of every header."""
+def finish_hit(response: Response, etag: str, environ: WSGIEnvironment) -> Response:
+    """Add a hit's cache headers (after the security headers' look-ups of every header)."""
     # Added, not set: nothing but this module gives this response any of them, and each
-    # set would check every header before it again (the hit's cost is mostly headers).
+    # set would compare every header before it again.
     headers = response.headers
     headers.add("X-Cache", "HIT")
     headers.add("Cache-Control", "no-cache")  # browsers revalidate: never stale
     headers.add("ETag", quote_etag(etag))
-    if "HTTP_IF_NONE_MATCH" not in request.environ:
+    if "HTTP_IF_NONE_MATCH" not in environ:
         return response
-    return response.make_conditional(request.environ)
+    return response.make_conditional(environ)
 
 
 def finish(response: Response, etag: str, status: str) -> Response:
@@ -288,7 +234,7 @@ def store(response: Response) -> Response:
     """Keep the finished page if it is the same for every anonymous visitor (after_request)."""
     ticket = g.get("page_cache")
     if ticket is not None and ticket.get("response") is response:
-        return finish_hit(response, ticket["etag"])  # not a page an error replaced
+        return finish_hit(response, ticket["etag"], ticket["environ"])  # no error replaced it
     state: CacheState | None = current_app.extensions.get(EXTENSION)
     if ticket is None or state is None or ticket.get("private") or ticket["hit"]:
         if ticket is not None and ticket.get("private"):
