@@ -48,6 +48,9 @@ class KeyMemo:
     def __init__(self) -> None:
         self._keys: dict[tuple[Any, ...], Found] = {}
 
+    def __len__(self) -> int:
+        return len(self._keys)
+
     def get(self, ident: tuple[Any, ...]) -> Found | None:
         return self._keys.get(ident)
 
