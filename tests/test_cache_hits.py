@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from blogsite.caching import page_memory, pages
+from blogsite.caching import page_keys, page_memory, pages
 
 pytestmark = pytest.mark.redis
 
@@ -84,7 +84,7 @@ def test_the_key_memo_is_bounded(app, client, blogs, monkeypatch):
 
 def test_unremembered_requests_still_get_their_key(client, blogs):
     """A long query string is never remembered; its page is still served from the cache."""
-    path = AUTO.format(1) + "&utm_source=" + "x" * (pages.MAX_KEY_PART + 1)
+    path = AUTO.format(1) + "&utm_source=" + "x" * (page_keys.MAX_KEY_PART + 1)
     client.get(AUTO.format(1))
     assert client.get(path).headers["X-Cache"] == "HIT"
     assert client.get(path).headers["X-Cache"] == "HIT"

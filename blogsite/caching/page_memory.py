@@ -15,7 +15,7 @@ from .generations import still_valid
 
 # A page kept in a worker's memory: (generations, etag, body, content type, expiry or None).
 Page = tuple[Any, str, bytes, str, float | None]
-# What ``pages.page_key`` finds for a request: (key, generations, canonical).
+# What ``page_keys.page_key`` finds for a request: (key, generations, canonical).
 Found = tuple[str, tuple[str, ...], bool]
 MAX_KEYS = 4096  # keys a worker remembers (each entry well under 1 KB)
 
