@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Request, current_app, g, request, session
+from flask import Response as FlaskResponse
 from flask.globals import app_ctx, request_ctx
 from flask.sessions import SessionMixin
 from werkzeug.http import quote_etag
@@ -27,7 +28,7 @@ from ..site_url import uses_request_host
 from ..users import loaded_account
 from .generations import EXTENSION, CacheState, is_current
 from .page_keys import host_keyed, page_key
-from .page_memory import PageMemory
+from .page_memory import Page, PageMemory
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -101,24 +102,29 @@ def serve() -> Response | None:
         memory.put(key, page)
     state.count(True, "page")
     app_g.cache_outcome = "HIT"
-    _, etag, body, content_type, _ = page
-    # The page alone: ``store`` adds the cache headers, after the security headers.
-    response: Response = app.response_class(body, content_type=content_type)
-    app_g.page_cache = {"hit": True, "response": response, "etag": etag, "environ": req.environ}
-    return response
+    return CachedPage(page, req.environ)
 
 
-def finish_hit(response: Response, etag: str, environ: WSGIEnvironment) -> Response:
-    """Add a hit's cache headers (after the security headers' look-ups of every header)."""
-    # Added, not set: nothing but this module gives this response any of them, and each
-    # set would compare every header before it again.
-    headers = response.headers
-    headers.add("X-Cache", "HIT")
-    headers.add("Cache-Control", "no-cache")  # browsers revalidate: never stale
-    headers.add("ETag", quote_etag(etag))
-    if "HTTP_IF_NONE_MATCH" not in environ:
-        return response
-    return response.make_conditional(environ)
+class CachedPage(FlaskResponse):
+    """A hit: the page alone, until ``store`` adds its cache headers (after the security
+    headers, whose look-ups compare every header already set)."""
+
+    def __init__(self, page: Page, environ: WSGIEnvironment) -> None:
+        _, self.page_etag, body, content_type, _ = page
+        super().__init__(body, content_type=content_type)
+        self.request_environ = environ
+
+    def finish(self) -> Response:
+        """Add the cache headers; answer a matching If-None-Match with 304."""
+        # Added, not set: nothing but this module gives this response any of them, and
+        # each set would compare every header before it again.
+        headers = self.headers
+        headers.add("X-Cache", "HIT")
+        headers.add("Cache-Control", "no-cache")  # browsers revalidate: never stale
+        headers.add("ETag", quote_etag(self.page_etag))
+        if "HTTP_IF_NONE_MATCH" not in self.request_environ:
+            return self
+        return self.make_conditional(self.request_environ)
 
 
 def finish(response: Response, etag: str, status: str) -> Response:
@@ -147,9 +153,9 @@ def is_public(response: Response, ticket: dict[str, Any]) -> bool:
 
 def store(response: Response) -> Response:
     """Keep the finished page if it is the same for every anonymous visitor (after_request)."""
+    if isinstance(response, CachedPage):
+        return response.finish()  # a hit (not an error page that replaced it)
     ticket = g.get("page_cache")
-    if ticket is not None and ticket.get("response") is response:
-        return finish_hit(response, ticket["etag"], ticket["environ"])  # no error replaced it
     state: CacheState | None = current_app.extensions.get(EXTENSION)
     if ticket is None or state is None or ticket.get("private") or ticket["hit"]:
         if ticket is not None and ticket.get("private"):
