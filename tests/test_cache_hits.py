@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from blogsite import create_app
 from blogsite.caching import page_keys, page_memory, pages
 
 pytestmark = pytest.mark.redis
@@ -57,6 +58,26 @@ def test_a_hit_replaced_by_another_response_gets_no_hit_headers(app, blogs):
     answer = client.get("/", headers={"If-None-Match": '"anything"'})
     assert answer.status_code == 503 and answer.data == b"Back soon"
     assert answer.headers.get("X-Cache") != "HIT" and "ETag" not in answer.headers
+
+
+@pytest.mark.parametrize("memory_bytes", [0, 8 * 1024 * 1024])
+def test_a_response_that_replaces_a_hit_is_never_stored(app_config, blogs, memory_bytes):
+    """From the worker's copy or from Redis (no copy kept): the hit's key keeps the page."""
+    app = create_app(app_config | {"CACHE_PAGE_MEMORY_BYTES": memory_bytes})
+    replace = {"on": False}
+
+    @app.after_request
+    def banner(response: Any) -> Any:
+        return app.response_class("Only a banner") if replace["on"] else response
+
+    client = app.test_client()
+    page = client.get("/").data
+    assert client.get("/").headers["X-Cache"] == "HIT"
+    replace["on"] = True
+    assert client.get("/").data == b"Only a banner"
+    replace["on"] = False
+    again = client.get("/")
+    assert again.headers["X-Cache"] == "HIT" and again.data == page
 
 
 def test_the_key_memo_keeps_pages_with_other_arguments_apart(client, blogs):

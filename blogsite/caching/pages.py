@@ -100,6 +100,7 @@ def serve() -> Response | None:
             return None
         page = (gens, *entry["v"], entry.get("u"))
         memory.put(key, page)
+        app_g.page_cache["hit"] = True  # a response that replaces this one is not stored
     state.count(True, "page")
     app_g.cache_outcome = "HIT"
     return CachedPage(page, req.environ)
