@@ -1,7 +1,7 @@
 """What a page tells search engines and link previews: canonical URL, cover image, JSON-LD.
 
 Every absolute URL comes from ``site_url.absolute_url`` (``SITE_URL``, or the request's
-origin with the page cache keyed by it: ``caching/pages.py`` ABSOLUTE_URL_PAGES).
+origin with the page cache keyed by it: ``caching/page_keys.py`` ABSOLUTE_URL_PAGES).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from urllib.parse import urljoin
 from flask import request
 from markupsafe import Markup
 
-from .caching.pages import DEFAULT_ARGS, PAGES
+from .caching.page_keys import DEFAULT_ARGS, PAGES
 from .site_url import absolute_url
 from .templating import iso_datetime
 

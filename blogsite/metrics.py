@@ -36,6 +36,7 @@ LATENCY = Histogram(
 CACHE = Counter(
     "blogsite_cache_requests_total", "Cache lookups by cache and result.", ["cache", "result"]
 )
+CACHE_CHILDREN: dict[tuple[str, bool], Counter] = {}  # (cache, hit) -> CACHE's labelled child
 THROTTLED = Counter(
     "blogsite_throttled_requests_total", "Requests refused by a rate limit.", ["scope"]
 )
@@ -60,7 +61,12 @@ def observe_request(endpoint: str, method: str, status: int, seconds: float) -> 
 
 def record_cache(cache: str, hit: bool) -> None:
     """Count a lookup in ``cache`` ("page" or "query") as a hit or a miss."""
-    CACHE.labels(cache, "hit" if hit else "miss").inc()
+    # The labelled child, found once: ``labels()`` checks and locks on every call, and a
+    # page cache hit does little else (the children are never removed).
+    child = CACHE_CHILDREN.get((cache, hit))
+    if child is None:
+        child = CACHE_CHILDREN[cache, hit] = CACHE.labels(cache, "hit" if hit else "miss")
+    child.inc()
 
 
 def record_throttled(scope: str) -> None:

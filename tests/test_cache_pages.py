@@ -176,7 +176,7 @@ def test_a_remember_cookie_or_authorization_bypasses_the_cache(client, blogs):
 
 def test_a_cache_hit_still_counts_against_its_throttle(app_config, blogs, monkeypatch):
     """The throttle wraps @cached_page: a hit skips the view, not the throttle."""
-    monkeypatch.setitem(caching.pages.PAGES, "limited", ((), lambda view, args: ["lists"]))
+    monkeypatch.setitem(caching.page_keys.PAGES, "limited", ((), lambda view, args: ["lists"]))
     app = create_app(app_config | {"THROTTLE_RATES": {"anon": "3/minute"}})
 
     @app.get("/limited/")

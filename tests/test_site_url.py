@@ -95,7 +95,7 @@ def test_absolute_url_outside_a_request_uses_the_site_url(app_config):
 @pytest.mark.redis
 def test_a_page_with_host_urls_is_never_stored_under_a_shared_key(app_config, monkeypatch):
     """A page left out of ABSOLUTE_URL_PAGES by mistake is served, never cached."""
-    monkeypatch.setitem(caching.pages.PAGES, "hosty", ((), lambda view, args: ["lists"]))
+    monkeypatch.setitem(caching.page_keys.PAGES, "hosty", ((), lambda view, args: ["lists"]))
     app = create_app(app_config)
     page = caching.cached_page(lambda: absolute_url("blog.index"))
     app.add_url_rule("/hosty/", "hosty", page)

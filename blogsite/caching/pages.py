@@ -1,7 +1,8 @@
 """Whole-page cache for anonymous GET/HEAD of the public pages.
 
 Flow: ``@cached_page`` wraps a view beneath its throttles (so a hit still counts against
-them) and after every ``before_request`` hook; it answers a hit from Redis with one round
+them) and after every ``before_request`` hook; it answers a hit from the worker's copy
+(no round trip while the watcher vouches for its generations) or from Redis in one round
 trip; otherwise the view runs and ``store`` (an ``after_request`` hook that the pipeline
 runs after every other one but the access log) keeps the page if nothing personal can be
 in it. ``g.cache_outcome`` says HIT, MISS or BYPASS for the access log.
@@ -13,121 +14,37 @@ import functools
 import hashlib
 import logging
 import math
-import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cachetools import LRUCache
-from flask import Flask, current_app, g, request, session
+from flask import Flask, Request, current_app, g, request, session
+from flask import Response as FlaskResponse
+from flask.globals import app_ctx, request_ctx
+from flask.sessions import SessionMixin
+from werkzeug.http import quote_etag
 from werkzeug.wrappers import Response
 
-from ..site_url import origin_key, uses_request_host
+from ..site_url import uses_request_host
 from ..users import loaded_account
-from .generations import ALL, EXTENSION, CacheState, is_current, still_valid
+from .generations import EXTENSION, CacheState, is_current
+from .page_keys import host_keyed, page_key
+from .page_memory import Page, PageMemory
 
-Deps = Callable[[dict[str, Any], dict[str, str]], list[str]]
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
 
-# endpoint -> (known query parameters, generations the page is built from)
-PAGES: dict[str, tuple[tuple[str, ...], Deps]] = {
-    "blog.index": (("page", "after"), lambda view, args: ["lists"]),
-    "blog.detail": ((), lambda view, args: [f"blog:{view['slug']}"]),
-    "blog.author": (("page", "after"), lambda view, args: [f"author:{view['author_id']}"]),
-    "blog.tag": (("page", "after"), lambda view, args: ["lists"]),
-    "blog.feed": ((), lambda view, args: ["lists"]),
-    "blog.author_feed": ((), lambda view, args: [f"author:{view['author_id']}"]),
-    "blog.tag_feed": ((), lambda view, args: ["lists"]),
-    "blog.sitemap": ((), lambda view, args: ["lists"]),
-    "blog.sitemap_part": ((), lambda view, args: ["lists"]),
-    "blog.blogs_auto_invalidation": (
-        ("author_id",),
-        lambda view, args: [f"author:{args['author_id']}"],
-    ),
-}
-# Pages holding absolute URLs (feeds, sitemaps, and the canonical and OpenGraph links of
-# the HTML pages): without SITE_URL their key carries the scheme and host, so one
-# request's Host or X-Forwarded-Proto never reaches another reader.
-ABSOLUTE_URL_PAGES = frozenset(
-    {"blog.index", "blog.detail", "blog.author", "blog.tag", "blog.feed", "blog.author_feed",
-     "blog.tag_feed", "blog.sitemap", "blog.sitemap_part"}
-)  # fmt: skip
-DEFAULT_ARGS = {"page": "1"}
 MEMORY = "blogsite_page_memory"
 logger = logging.getLogger("blogsite.caching")
-MAX_KEY_PART = 200
 
 
-# A page kept in a worker's memory: (generations, etag, body, content type, expiry or None).
-Page = tuple[Any, str, bytes, str, float | None]
-
-
-class PageMemory:
-    """A bounded per-process copy of hot pages, trusted only when its generations match."""
-
-    def __init__(self, max_bytes: int, max_item: int) -> None:
-        self._pages: LRUCache[str, Page] = LRUCache(max_bytes, getsizeof=lambda e: len(e[2]) + 256)
-        self._max_item = max_item
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> Page | None:
-        """Return the copy of a page that has not expired (a scheduled blog came out), or None."""
-        with self._lock:
-            page = self._pages.get(key)
-        return page if page is not None and still_valid(page[4]) else None
-
-    def put(self, key: str, entry: Page) -> None:
-        # LRUCache refuses (ValueError) an entry larger than all of it: 0 bytes keeps none.
-        if len(entry[2]) <= self._max_item and self._pages.getsizeof(entry) <= self._pages.maxsize:
-            with self._lock:
-                self._pages[key] = entry
-
-
-def page_key() -> tuple[str, list[str], bool] | None:
-    """Return (key, generations, canonical) for this request, or None if not cacheable."""
-    rule = PAGES.get(request.endpoint or "")
-    if rule is None:
-        return None
-    known, deps = rule
-    args: dict[str, str] = {}
-    for name in known:
-        values = request.args.getlist(name)
-        if len(values) > 1:
-            return None
-        if values:
-            raw = values[0]
-            if not raw.isascii() or not raw.isdigit() or len(raw) > 10:
-                return None  # the view answers 400/404, which is never cached
-            args[name] = str(int(raw))
-    view = request.view_args or {}
-    if any(len(str(value)) > MAX_KEY_PART for value in view.values()):
-        return None
-    try:
-        names = deps(view, args)
-    except KeyError:
-        return None  # a required parameter is missing: the view answers 400
-    parts = [f"{k}={v}" for k, v in sorted(view.items())]
-    parts += [f"{k}={v}" for k, v in sorted(args.items()) if DEFAULT_ARGS.get(k) != v]
-    # Unknown parameters share the key; but their page (its login link carries the full
-    # path) is only stored from a request that has none.
-    canonical = set(request.args) <= set(known)
-    key = f"page:{request.endpoint}:" + "&".join(parts)
-    if host_keyed():
-        origin = origin_key()
-        if len(origin) > MAX_KEY_PART:
-            return None
-        key += "@" + origin
-    return key, [ALL, *names], canonical
-
-
-def host_keyed() -> bool:
-    """Return whether this page's key carries the scheme and host (see ABSOLUTE_URL_PAGES)."""
-    return request.endpoint in ABSOLUTE_URL_PAGES and bool(origin_key())
-
-
-def is_anonymous_request() -> bool:
+def is_anonymous_request(app: Flask, req: Request, session: SessionMixin) -> bool:
     """Return whether nothing identifies a user: no session user, remember cookie or auth."""
-    if "Authorization" in request.headers:
+    environ = req.environ
+    if "HTTP_AUTHORIZATION" in environ:
         return False
-    if current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies:
+    if "HTTP_COOKIE" in environ and (
+        app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in req.cookies
+    ):
         return False
     # A pending flashed message must be shown to this visitor, not skipped by a hit.
     return session.get("_user_id") is None and "_flashes" not in session
@@ -146,48 +63,69 @@ def cached_page(view: Callable[..., Any]) -> Callable[..., Any]:
 
 def serve() -> Response | None:
     """Answer an anonymous GET/HEAD of a cacheable page from the cache (or note the miss)."""
-    state: CacheState | None = current_app.extensions.get(EXTENSION)
-    if state is None or request.method not in ("GET", "HEAD"):
+    # The objects behind flask's proxies, looked up once: a proxy look-up costs more than
+    # most lines here, and a hit is made of little else.
+    app, req = app_ctx.app, request_ctx.request
+    state: CacheState | None = app.extensions.get(EXTENSION)
+    if state is None or req.method not in ("GET", "HEAD"):
         return None
-    if request.endpoint not in PAGES:
-        return None
-    if not is_anonymous_request():  # before the key: a signed-in reader's page needs none
-        g.page_cache = {"private": True}
-        return None
-    found = page_key()
+    memory: PageMemory = app.extensions[MEMORY]
+    found = page_key(app, req, memory)
     if found is None:
         return None
-    key, deps, canonical = found
-    memory: PageMemory = current_app.extensions[MEMORY]
-    local = memory.get(key)
-    got = state.read(deps, None if local else key)
-    if got is not None and local is not None and local[0] != got[0]:
-        got = state.read(deps, key)  # our copy is outdated; another worker may have a newer one
-        local = None
-    g.page_cache = {
-        "key": key,
-        "deps": deps,
-        "gens": None if got is None else got[0],  # None: cache down, store nothing
-        "canonical": canonical,
-        "empty_session": not session,
-        "hit": False,
-    }
-    if got is None:
+    app_g, session = app_ctx.g, request_ctx.session
+    if not is_anonymous_request(app, req, session):
+        app_g.page_cache = {"private": True}
         return None
-    gens, entry = got
-    if local is not None:
-        page = local
-    elif is_current(entry, gens):
+    key, deps, canonical = found
+    page = memory.get(key)
+    got = state.read(deps, None if page else key)
+    if got is not None and page is not None and page[0] != got[0]:
+        got = state.read(deps, key)  # our copy is outdated; another worker may have a newer one
+        page = None
+    if got is None or page is None:
+        app_g.page_cache = {
+            "key": key,
+            "deps": deps,
+            "gens": None if got is None else got[0],  # None: cache down, store nothing
+            "canonical": canonical,
+            "empty_session": not session,
+            "hit": False,
+        }
+        if got is None:
+            return None
+        gens, entry = got
+        if not is_current(entry, gens):
+            state.count(False, "page")
+            return None
         page = (gens, *entry["v"], entry.get("u"))
         memory.put(key, page)
-    else:
-        state.count(False, "page")
-        return None
+        app_g.page_cache["hit"] = True  # a response that replaces this one is not stored
     state.count(True, "page")
-    g.page_cache["hit"] = True
-    g.cache_outcome = "HIT"
-    _, etag, body, content_type, _ = page
-    return finish(Response(body, status=200, content_type=content_type), etag, "HIT")
+    app_g.cache_outcome = "HIT"
+    return CachedPage(page, req.environ)
+
+
+class CachedPage(FlaskResponse):
+    """A hit: the page alone, until ``store`` adds its cache headers (after the security
+    headers, whose look-ups compare every header already set)."""
+
+    def __init__(self, page: Page, environ: WSGIEnvironment) -> None:
+        _, self.page_etag, body, content_type, _ = page
+        super().__init__(body, content_type=content_type)
+        self.request_environ = environ
+
+    def finish(self) -> Response:
+        """Add the cache headers; answer a matching If-None-Match with 304."""
+        # Added, not set: nothing but this module gives this response any of them, and
+        # each set would compare every header before it again.
+        headers = self.headers
+        headers.add("X-Cache", "HIT")
+        headers.add("Cache-Control", "no-cache")  # browsers revalidate: never stale
+        headers.add("ETag", quote_etag(self.page_etag))
+        if "HTTP_IF_NONE_MATCH" not in self.request_environ:
+            return self
+        return self.make_conditional(self.request_environ)
 
 
 def finish(response: Response, etag: str, status: str) -> Response:
@@ -195,7 +133,7 @@ def finish(response: Response, etag: str, status: str) -> Response:
     response.headers["X-Cache"] = status
     response.headers["Cache-Control"] = "no-cache"  # browsers revalidate: never stale
     response.set_etag(etag)
-    if "If-None-Match" not in request.headers:
+    if "HTTP_IF_NONE_MATCH" not in request.environ:
         return response
     return response.make_conditional(request.environ)
 
@@ -216,6 +154,8 @@ def is_public(response: Response, ticket: dict[str, Any]) -> bool:
 
 def store(response: Response) -> Response:
     """Keep the finished page if it is the same for every anonymous visitor (after_request)."""
+    if isinstance(response, CachedPage):
+        return response.finish()  # a hit (not an error page that replaced it)
     ticket = g.get("page_cache")
     state: CacheState | None = current_app.extensions.get(EXTENSION)
     if ticket is None or state is None or ticket.get("private") or ticket["hit"]:
