@@ -23,7 +23,7 @@ from blogsite.caching.fragments import MEMO, PersonalInFragmentError
 from blogsite.caching.generations import EXTENSION
 from blogsite.caching.shells import fill, render_shell
 from blogsite.extensions import db
-from blogsite.models import User
+from blogsite.models import Author, User
 from blogsite.users import SignedIn, current_account
 
 from .conftest import DEFAULT_PASSWORD
@@ -192,3 +192,37 @@ def test_a_page_knows_its_reader_without_an_orm_user(app, make_user):
     reader, orm_users, account = seen[0]
     assert reader is SignedIn and orm_users == []  # nothing built, nothing in the session
     assert isinstance(account, User) and account.name == "Alice"  # built when a view asks
+
+
+LOGIN_NEXT = re.compile(r'href="/auth/login\?next=([^"]+)"')
+
+
+def test_a_new_session_gets_a_header_with_its_own_token(app, make_user, make_blog):
+    make_blog("Anything")
+    make_user(ALICE, name="Alice")
+    first, second = signed_in(app, ALICE), signed_in(app, ALICE)
+    tokens = [TOKEN.findall(text_of(browser, "/")) for browser in (first, first, second)]
+    assert tokens[0] == tokens[1] and len(tokens[0]) == 1
+    assert tokens[2] != tokens[0] and len(tokens[2]) == 1
+    assert second.post("/auth/logout", data={"csrf_token": tokens[2][0]}).status_code == 302
+    assert "Log out" not in text_of(second, "/") and "Log out" in text_of(first, "/")
+
+
+def test_the_logged_page_keeps_its_shell_and_each_page_its_login_link(app, make_blog):
+    make_blog("One", author_name="first")
+    make_blog("Two", author_name="second")
+    anonymous = app.test_client()
+    pages = [text_of(anonymous, f"/blog/blogs_logs/?author_id={n}") for n in (1, 1, 2, 1)]
+    links = [LOGIN_NEXT.findall(page) for page in pages]
+    assert links[0] == links[1] == links[3] == ["/blog/blogs_logs/?author_id%3D1"]
+    assert links[2] == ["/blog/blogs_logs/?author_id%3D2"]
+    assert pages[0] == pages[1] == pages[3] and "One" in pages[0] and "Two" in pages[2]
+    assert sorted(key[key.index("blogs-logs") :] for key in shells(app)) == [
+        "blogs-logs:1",
+        "blogs-logs:2",
+    ]
+    with app.app_context():
+        db.session.scalar(db.select(Author).filter_by(name="first")).name = "Renamed"
+        db.session.commit()
+    assert "Blogs by <a" in (page := text_of(anonymous, "/blog/blogs_logs/?author_id=1"))
+    assert "Renamed" in page and ">first<" not in page

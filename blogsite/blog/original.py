@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response, abort, current_app, make_response, render_template, request
 from markupsafe import Markup
 
-from ..caching import cached_page, fragment, render_shared
+from ..caching import cached_page, fill, fragment, is_on, render_shared, render_shell, shared_page
 from ..caching.fragments import SLOT, assembled
 from ..logs import log_event
 from ..models import MAX_ID
@@ -70,13 +70,33 @@ def blogs_logs() -> Response:
     """
     author_id, author = author_arg()
     log_event("get_blogs_by_author", {"author_id": author_id})
-    cards = all_blogs_cards(author_id)
-    # 500 cards, about 200 KB: the page around them is rendered and encoded, the cards
-    # are encoded once per version instead of copied into the page and encoded each time.
-    page = render_template("blog/author_blogs.html", author=author, cards=SLOT)
+    page, cards = logged_page(author_id, author)
     response = make_response(assembled(page, cards))
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def logged_page(author_id: int, author: dict[str, Any]) -> tuple[str, Markup]:
+    """Return the logged page with a SLOT for its cards, and the cards.
+
+    The cards (500 of them, about 200 KB) are encoded once per version instead of copied
+    into the page and encoded on each request. With caching on, the page around them is a
+    shell kept with them for every reader (caching/shells.py): only the header and
+    flashed messages are rendered per request.
+    """
+    if not is_on():
+        page = render_template("blog/author_blogs.html", author=author, cards=SLOT)
+        return page, all_blogs_cards(author_id)
+
+    def build() -> dict[str, Any]:
+        # Read again inside: the shell's data must postdate its generations.
+        fresh = queries.author_info(author_id) or author
+        shell = render_shell("blog/author_blogs.html", author=fresh, cards=SLOT)
+        return {"shell": shell, "cards": all_blogs_cards(author_id)}
+
+    shared = shared_page(f"blogs-logs:{author_id}", [f"author:{author_id}"], build)
+    shared = shared if shared is not None else build()
+    return fill(shared["shell"]), shared["cards"]
 
 
 # --- Throttling issue: /blog/blogs_anon_view/, blogs_user_view/, blogs_scoped_view/ -----

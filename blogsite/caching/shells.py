@@ -15,10 +15,14 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from flask import Flask, current_app, request
+from cachetools import LRUCache
+from flask import Flask, current_app, request, session
+from flask_login import current_user
+from jinja2 import Environment
 from jinja2.runtime import Context
 from jinja2.utils import pass_context
 from markupsafe import Markup
@@ -30,14 +34,65 @@ from .fragments import PERSONAL, Personal, remembered
 Shell = list[str]
 # What ``shared_page`` keeps: the shell under "shell", and whatever else the view needs.
 SharedPage = dict[str, Any]
+PARTS = "blogsite_personal_parts"
+PARTS_KEPT = 4096  # a header is under 1 KB
+
+
+def nav_key(env: Environment) -> tuple[Any, ...] | None:
+    """Return all that ``_nav.html`` reads: the reader (or the page, for a login link)."""
+    columns = getattr(current_user, "columns", None)  # a SignedIn (users.py), not a new login
+    if columns is not None:
+        # The CSRF token is reused a minute per session (templating.SessionTokens): so is this.
+        token, author_id = env.globals["csrf_token"](), env.globals["own_author_id"]()
+        return (request.script_root, origin_key(), token, author_id, *columns.items())
+    if current_user.is_authenticated:
+        return None
+    return (request.script_root, origin_key(), request.method, request.endpoint, request.full_path)
+
+
+def flashes_key(env: Environment) -> tuple[Any, ...] | None:
+    """Return a key while no message waits (the part is then empty for everyone)."""
+    return None if "_flashes" in session else ()
+
+
+# Personal parts each worker keeps rendered, keyed by all that they read (None: render it).
+# A part that comes to read anything else must say so in its key.
+PART_KEYS: dict[str, Callable[[Environment], tuple[Any, ...] | None]] = {
+    "_nav.html": nav_key,
+    "_flashes.html": flashes_key,
+}
+
+
+class PersonalParts:
+    """Rendered personal parts, by template and all that they read (bounded, per worker)."""
+
+    def __init__(self) -> None:
+        self._parts: LRUCache[tuple[Any, ...], str] = LRUCache(PARTS_KEPT)
+        self._lock = threading.Lock()
+
+    def render(self, env: Environment, template: str, values: Callable[[], dict[str, Any]]) -> str:
+        """Return ``template`` rendered with ``values()``, or the same part rendered before."""
+        read = PART_KEYS.get(template)
+        found = None if read is None else read(env)
+        key = None if found is None else (template, *found)
+        if key is not None:
+            with self._lock:
+                html = self._parts.get(key)
+            if html is not None:
+                return html
+        html = str(env.get_template(template).make_module(values(), shared=True))
+        if key is not None:
+            with self._lock:
+                self._parts[key] = html
+        return html
 
 
 @pass_context
 def personal(context: Context, template: str) -> Markup:
     """Render the personal part ``template`` in place, with the page's context."""
     # The page's context already holds the globals: shared, they are not copied again.
-    part = context.environment.get_template(template).make_module(context.get_all(), shared=True)
-    return Markup(str(part))
+    parts: PersonalParts = current_app.extensions[PARTS]
+    return Markup(parts.render(context.environment, template, context.get_all))
 
 
 def render_shell(template: str, **context: Any) -> Shell:
@@ -56,19 +111,32 @@ def fill(shell: Shell, **context: Any) -> str:
     if len(shell) == 1:
         return shell[0]
     env = current_app.jinja_env
-    values = dict(context)
-    current_app.update_template_context(values)  # as render_template would, once for all parts
-    values = env.globals | values  # what each render would copy in: once, then shared
+    made: list[dict[str, Any]] = []
+
+    def values() -> dict[str, Any]:
+        # Made once, and only if a part is not kept already (PART_KEYS).
+        if not made:
+            names = dict(context)
+            current_app.update_template_context(names)  # as render_template would
+            made.append(env.globals | names)  # what each render would copy in, shared
+        return made[0]
+
+    parts: PersonalParts = current_app.extensions[PARTS]
     page = list(shell)
     for index in range(1, len(page), 2):
-        page[index] = str(env.get_template(page[index]).make_module(values, shared=True))
+        page[index] = parts.render(env, page[index], values)
     return "".join(page)
 
 
 def shell_size(page: SharedPage | None) -> int:
     """Return roughly how many bytes a worker's copy of a shared page takes."""
-    shell = None if page is None else page.get("shell")
-    return 256 + sum(len(part) for part in shell or ())
+    if page is None:
+        return 256
+    kept = [
+        *(page.get("shell") or ()),
+        *(value for value in page.values() if isinstance(value, str)),
+    ]
+    return 256 + sum(len(text) for text in kept)
 
 
 def shared_page(
@@ -83,3 +151,4 @@ def shared_page(
 def init_app(app: Flask) -> None:
     """Offer ``personal`` to templates (every page renders its parts in place by default)."""
     app.jinja_env.globals["personal"] = personal
+    app.extensions[PARTS] = PersonalParts()
