@@ -17,7 +17,7 @@ import re
 import secrets
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from cachetools import LRUCache
 from flask import Flask, current_app, request, session
@@ -43,8 +43,9 @@ def nav_key(env: Environment) -> tuple[Any, ...] | None:
     columns = getattr(current_user, "columns", None)  # a SignedIn (users.py), not a new login
     if columns is not None:
         # The CSRF token is reused a minute per session (templating.SessionTokens): so is this.
-        token, author_id = env.globals["csrf_token"](), env.globals["own_author_id"]()
-        return (request.script_root, origin_key(), token, author_id, *columns.items())
+        token = cast(Callable[[], str], env.globals["csrf_token"])
+        author_id = cast(Callable[[], int | None], env.globals["own_author_id"])
+        return (request.script_root, origin_key(), token(), author_id(), *columns.items())
     if current_user.is_authenticated:
         return None
     return (request.script_root, origin_key(), request.method, request.endpoint, request.full_path)
