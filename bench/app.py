@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint
 
 from blogsite import create_app
@@ -15,6 +17,13 @@ bench = Blueprint("bench", __name__)
 def bare() -> str:
     """Return a short constant: the cost of the framework, middleware and hooks alone."""
     return "ok"
+
+
+@bench.get("/bench/bare/<int(max=1000000):size>")
+@functools.lru_cache(maxsize=4)
+def bare_sized(size: int) -> bytes:
+    """Return a constant body of ``size`` bytes: what sending a long page costs by itself."""
+    return b"x" * size
 
 
 app = create_app()

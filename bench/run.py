@@ -52,6 +52,10 @@ TARGETS = {
     "home, Redis stopped": 0.9,
 }
 STALLS: list[tuple[str, float, float]] = []
+AUTO = "blogs_auto_invalidation, cached"
+# The bare route answering as many bytes as AUTO (236 KB): how much of AUTO's ratio is
+# the sending and reading of the bytes themselves, on the same two CPUs as wrk.
+SIZED = "bare route, as long as blogs_auto_invalidation"
 
 
 def free_port() -> int:
@@ -69,6 +73,12 @@ def wait_for(url: str, timeout: float = 30) -> None:
         except Exception:
             time.sleep(0.1)
     raise SystemExit(f"{url} did not answer in {timeout} s")
+
+
+def page_size(url: str) -> int:
+    """Return how many bytes ``url`` answers with."""
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return len(response.read())
 
 
 def headers(url: str) -> dict[str, str]:
@@ -233,7 +243,8 @@ def main() -> None:
             ("home, cached", cached + "/", ""),
             ("home, cached, generations fetched per hit", fetching + "/", ""),
             ("blog page, cached", cached + blog, ""),
-            ("blogs_auto_invalidation, cached", cached + auto, ""),
+            (AUTO, cached + auto, ""),
+            (SIZED, f"{cached}/bench/bare/{page_size(cached + auto)}", ""),
             ("blogs_logs (logs every request)", cached + logged, ""),
             ("home, logged-in reader", cached + "/", reader),
             ("blog page, logged-in reader", cached + blog, reader),
@@ -241,6 +252,8 @@ def main() -> None:
             ("blog page, cold (caching off)", uncached + blog, ""),
         ]
         only = {label.strip() for label in options.only.split(";") if label.strip()}
+        if AUTO in only:
+            only.add(SIZED)
         if only:
             warm = [s for s in warm if s[0] == "bare route (constant)" or s[0] in only]
         for label, url, cookie in warm:
@@ -321,6 +334,12 @@ def report(
         f"pages, {MAX_IDLE['database']:.0%} for uncached ones): "
         f"{len(STALLS)} ({'; '.join(discarded) or 'none'})."
     )
+    if SIZED in runs and AUTO in runs:
+        each = ratios(runs, AUTO, SIZED)
+        print(
+            f"{AUTO} against a constant body of the same size: {statistics.median(each):.2f} "
+            f"({min(each):.2f}-{max(each):.2f}), the cost of the bytes set aside."
+        )
     print("Ratio in each round, in order:")
     for label in runs:
         if label != bare:
