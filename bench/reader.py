@@ -46,5 +46,23 @@ def register_reader(base: str, phone_no: str = "+819011112222") -> str:
     except urllib.error.HTTPError as answer:  # the 302 arrives as an "error" without redirects
         if answer.code != 302:
             raise SystemExit(f"registration answered {answer.code}") from None
-        return session_cookie(answer)  # type: ignore[arg-type]
+        cookie = session_cookie(answer)  # type: ignore[arg-type]
+        return after_redirect(base, answer.headers["Location"], cookie)
     raise SystemExit("registration did not redirect: check the form's fields")
+
+
+def after_redirect(base: str, location: str, cookie: str) -> str:
+    """Follow the redirect as a browser would and return the session cookie it leaves.
+
+    The page it lands on shows the flashed welcome and drops it from the session. Replayed
+    forever instead, that cookie would make every request of the run show and drop it
+    again: a new session cookie signed per response, a reader no browser is.
+    """
+    request = urllib.request.Request(urllib.parse.urljoin(base + "/", location))
+    request.add_header("Cookie", cookie)
+    with urllib.request.urlopen(request, timeout=10) as page:
+        page.read()
+        try:
+            return session_cookie(page)
+        except SystemExit:
+            return cookie  # nothing was flashed: the session did not change
