@@ -17,12 +17,20 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def session_cookie(response: HTTPResponse) -> str:
-    """Return ``name=value`` of the session cookie the response sets."""
+def set_session_cookie(response: HTTPResponse) -> str | None:
+    """Return ``name=value`` of the session cookie the response sets, or None."""
     for header in response.headers.get_all("Set-Cookie") or []:
         if header.startswith("session="):
             return header.split(";", 1)[0]
-    raise SystemExit("the site set no session cookie")
+    return None
+
+
+def session_cookie(response: HTTPResponse) -> str:
+    """Return ``name=value`` of the session cookie the response must set."""
+    cookie = set_session_cookie(response)
+    if cookie is None:
+        raise SystemExit("the site set no session cookie")
+    return cookie
 
 
 def register_reader(base: str, phone_no: str = "+819011112222") -> str:
@@ -62,7 +70,4 @@ def after_redirect(base: str, location: str, cookie: str) -> str:
     request.add_header("Cookie", cookie)
     with urllib.request.urlopen(request, timeout=10) as page:
         page.read()
-        try:
-            return session_cookie(page)
-        except SystemExit:
-            return cookie  # nothing was flashed: the session did not change
+        return set_session_cookie(page) or cookie  # None: nothing flashed, nothing changed

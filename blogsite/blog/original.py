@@ -95,7 +95,8 @@ def logged_page(author_id: int, author: dict[str, Any]) -> tuple[str, Markup]:
         return {"shell": shell, "cards": all_blogs_cards(author_id)}
 
     shared = shared_page(f"blogs-logs:{author_id}", [f"author:{author_id}"], build)
-    shared = shared if shared is not None else build()
+    if shared is None:
+        abort(404)  # never: build always returns a page
     return fill(shared["shell"]), shared["cards"]
 
 

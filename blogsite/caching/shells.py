@@ -13,6 +13,7 @@ A slot's marker carries a random token chosen per render: a blog's text cannot f
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import threading
@@ -112,15 +113,13 @@ def fill(shell: Shell, **context: Any) -> str:
     if len(shell) == 1:
         return shell[0]
     env = current_app.jinja_env
-    made: list[dict[str, Any]] = []
 
+    @functools.cache
     def values() -> dict[str, Any]:
         # Made once, and only if a part is not kept already (PART_KEYS).
-        if not made:
-            names = dict(context)
-            current_app.update_template_context(names)  # as render_template would
-            made.append(env.globals | names)  # what each render would copy in, shared
-        return made[0]
+        names = dict(context)
+        current_app.update_template_context(names)  # as render_template would
+        return env.globals | names  # what each render would copy in, shared
 
     parts: PersonalParts = current_app.extensions[PARTS]
     page = list(shell)
