@@ -147,6 +147,32 @@ class RedisSentinelCluster:
         """Start the killed primary again on its port; the Sentinels will demote it."""
         self._data_node("primary", self.primary_port)
 
+    def wait_for_demotion(self, timeout: float = 60) -> float:
+        """Wait until the restarted old primary is a replica; return seconds.
+
+        A Sentinel demotes it once it has reported the master role for 8 s, on its next
+        INFO (every 10 s): about 10-20 s. A Sentinel whose timer stalls, as on a loaded
+        machine, goes into TILT mode and acts on nothing for 30 s: hence 60 s. On a time-out
+        the error carries the Sentinels' last log lines.
+        """
+        started = time.monotonic()
+        old = self.client(self.primary_port)
+        try:
+            wait_until(lambda: old.info("replication")["role"] == "slave", timeout,
+                       "the demotion")  # fmt: skip
+        except TimeoutError as error:
+            raise TimeoutError(f"{error}\n{self.sentinel_logs()}") from None
+        return time.monotonic() - started
+
+    def sentinel_logs(self, lines: int = 15) -> str:
+        """Return the last ``lines`` lines of each Sentinel's log."""
+        parts = []
+        for index in range(len(self.sentinels)):
+            path = self.workdir / f"sentinel-{index}.log"
+            text = path.read_text(errors="replace") if path.exists() else ""
+            parts.append(f"--- sentinel-{index}.log\n" + "\n".join(text.splitlines()[-lines:]))
+        return "\n".join(parts)
+
     def stop(self) -> None:
         """Stop every process this cluster started."""
         for process in self.processes.values():

@@ -140,7 +140,7 @@ def test_without_the_lock_every_waiter_would_run_it(app, make_blog, redis_url):
     store = app.extensions[EXTENSION].store
     store.client.set(store.prefix + "lock:q:queries.get_all_blogs:1", b"1", px=10_000)
     # The page reads the query inside its cards fragment, which has a lock of its own.
-    store.client.set(store.prefix + "lock:frag::all-blogs:1", b"1", px=10_000)
+    store.client.set(store.prefix + "lock:frag::archive:1", b"1", px=10_000)
     engine = engine_of(app)
     # Each run waits (up to 5 s) until three runs are inside the query at once, so a waiter
     # that gives up early cannot store the value before the others give up too. With a lock

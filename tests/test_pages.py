@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -112,6 +113,25 @@ def test_author_and_tag_pages(app, client, make_blog):
     assert client.get("/author/2/?page=2").status_code == 200
     assert client.get("/author/2/?page=3").status_code == 404
     assert client.get("/tag/t0/?page=2").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/blog/blogs_auto_invalidation/", "/blog/blogs_logs/"])
+def test_the_original_pages_list_every_published_blog_a_row_each(app, client, make_blog, path):
+    add_blogs(app, 120, tags=2)  # author 1: 120 blogs with covers, two tags each
+    make_blog("Bulk draft", author_name="bulk", status=STATUS_DRAFT)
+    page = client.get(f"{path}?author_id=1").get_data(as_text=True)
+    rows = re.findall(r'<tr><td><a href="/blog/([^/"]+)/">([^<]+)</a></td><td><time datetime="'
+                      r'[^"]+">[^<]+</time></td><td>(.*?)</td></tr>', page)  # fmt: skip
+    newest_first = [f"blog-number-{n}" for n in range(119, -1, -1)]
+    assert [slug for slug, _title, _tags in rows] == newest_first
+    assert rows[7][1] == "Blog number 112"
+    assert rows[7][2] == '<a href="/tag/t0/">#t0</a> <a href="/tag/t1/">#t1</a>'
+    assert "Bulk draft" not in page and 'class="cover"' not in page  # covers: the cards'
+    assert '<h1>Blogs by <a href="/author/1/">bulk</a></h1>' in page  # where the cards are
+    assert len(page) < 120 * 200 + 8_000  # a row, not a card, per blog
+    make_blog("Only a draft", author_name="quiet", status=STATUS_DRAFT)
+    quiet = client.get(f"{path}?author_id=2").get_data(as_text=True)
+    assert "No published blogs yet." in quiet and "<table" not in quiet
 
 
 def test_drafts_are_only_for_their_author_and_staff(app, client, auth, make_user):

@@ -33,12 +33,14 @@ def author_arg() -> tuple[int, dict[str, Any]]:
     return author_id, author
 
 
-def all_blogs_cards(author_id: int) -> Markup:
-    """Return the cards of every published blog of an author, a shared fragment."""
+def all_blogs_archive(author_id: int) -> Markup:
+    """Return the archive of every published blog of an author, a shared fragment."""
     render = lambda: render_shared(  # noqa: E731
-        "blog/_cards.html", blogs=queries.get_all_blogs(author_id), empty="No published blogs yet."
+        "blog/_archive.html",
+        blogs=queries.get_all_blogs(author_id),
+        empty="No published blogs yet.",
     )
-    return fragment(f"all-blogs:{author_id}", [f"author:{author_id}"], render) or Markup()
+    return fragment(f"archive:{author_id}", [f"author:{author_id}"], render) or Markup()
 
 
 # --- Caching issue: /blog/blogs_auto_invalidation/?author_id=N ------------------------
@@ -52,7 +54,7 @@ def blogs_auto_invalidation() -> str:
     return render_template(
         "blog/author_blogs.html",
         author=author,
-        cards=all_blogs_cards(author_id),
+        archive=all_blogs_archive(author_id),
         note="Cached with get_all_blogs(author_id); any write to these blogs invalidates it.",
     )
 
@@ -70,34 +72,34 @@ def blogs_logs() -> Response:
     """
     author_id, author = author_arg()
     log_event("get_blogs_by_author", {"author_id": author_id})
-    page, cards = logged_page(author_id, author)
-    response = make_response(assembled(page, cards))
+    page, archive = logged_page(author_id, author)
+    response = make_response(assembled(page, archive))
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 def logged_page(author_id: int, author: dict[str, Any]) -> tuple[str, Markup]:
-    """Return the logged page with a SLOT for its cards, and the cards.
+    """Return the logged page with a SLOT for its archive, and the archive.
 
-    The cards (500 of them, about 200 KB) are encoded once per version instead of copied
+    The archive (500 rows, about 70 KB) is encoded once per version instead of copied
     into the page and encoded on each request. With caching on, the page around them is a
     shell kept with them for every reader (caching/shells.py): only the header and
     flashed messages are rendered per request.
     """
     if not is_on():
-        page = render_template("blog/author_blogs.html", author=author, cards=SLOT)
-        return page, all_blogs_cards(author_id)
+        page = render_template("blog/author_blogs.html", author=author, archive=SLOT)
+        return page, all_blogs_archive(author_id)
 
     def build() -> dict[str, Any]:
         # Read again inside: the shell's data must postdate its generations.
         fresh = queries.author_info(author_id) or author
-        shell = render_shell("blog/author_blogs.html", author=fresh, cards=SLOT)
-        return {"shell": shell, "cards": all_blogs_cards(author_id)}
+        shell = render_shell("blog/author_blogs.html", author=fresh, archive=SLOT)
+        return {"shell": shell, "archive": all_blogs_archive(author_id)}
 
     shared = shared_page(f"blogs-logs:{author_id}", [f"author:{author_id}"], build)
     if shared is None:
         abort(404)  # never: build always returns a page
-    return fill(shared["shell"]), shared["cards"]
+    return fill(shared["shell"]), shared["archive"]
 
 
 # --- Throttling issue: /blog/blogs_anon_view/, blogs_user_view/, blogs_scoped_view/ -----
