@@ -21,6 +21,7 @@ import io
 import os
 import pstats
 import re
+import socket
 import statistics
 import subprocess
 import sys
@@ -117,6 +118,11 @@ def build_scenarios(url: str, only: str = "") -> list[tuple[str, Any, str]]:
     """Return (label, client, path) for every scenario (or those named in ``only``)."""
     cached = make_app(url)
     cold = make_app(url, CACHE_ENABLED=False)
+    # Redis stopped: nothing listens on the port, so each breaker opens on its first call.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        dead = f"redis://127.0.0.1:{sock.getsockname()[1]}/0"
+    stopped = make_app(url, REDIS_URL=dead)
     anon, anon_cold = cached.test_client(), cold.test_client()
     signed, signed_cold = reader(cached), reader(cold)
     blog = "/blog/bulk-blog-3-1/"
@@ -132,6 +138,7 @@ def build_scenarios(url: str, only: str = "") -> list[tuple[str, Any, str]]:
         ("home, cold", anon_cold, "/"),
         ("blog page, cold", anon_cold, blog),
         ("home, cold, logged-in", signed_cold, "/"),
+        ("home, Redis stopped", stopped.test_client(), "/"),
     ]
     if only:
         keep = {"bare", *only.split(";")}

@@ -53,8 +53,8 @@ TARGETS = {
 }
 STALLS: list[tuple[str, float, float]] = []
 AUTO = "blogs_auto_invalidation, cached"
-# The bare route answering as many bytes as AUTO (236 KB): how much of AUTO's ratio is
-# the sending and reading of the bytes themselves, on the same two CPUs as wrk.
+# The bare route answering as many bytes as AUTO (92 KB; 236 KB as cards): how much of
+# AUTO's ratio is the sending and reading of the bytes themselves, on the same CPUs as wrk.
 SIZED = "bare route, as long as blogs_auto_invalidation"
 
 
