@@ -14,6 +14,7 @@ template change cannot store one reader's name or token where another reader get
 
 from __future__ import annotations
 
+import pickle
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TypeVar, cast
@@ -120,13 +121,12 @@ CARDS = "blogsite_shared_macros"
 CARD_ENTRIES = 4096  # a card is ~1 KB: a few MB per worker at most
 
 
-def frozen(value: Any) -> Any:
+def frozen(value: Any) -> bytes:
     """Return ``value`` (plain data: dicts, lists, scalars) as a hashable key."""
-    if isinstance(value, dict):
-        return tuple(sorted((key, frozen(item)) for key, item in value.items()))
-    if isinstance(value, list | tuple):
-        return tuple(frozen(item) for item in value)
-    return value
+    # One C call instead of a recursive walk in Python (about 200 calls per listing page).
+    # Equal data built by the same code pickles to the same bytes; different data (or the
+    # same keys in another order) to different bytes: at worst a card is rendered again.
+    return pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
 
 
 def shared_macro(template: str, name: str, value: Any) -> Markup:
