@@ -81,9 +81,9 @@ def blogs_logs() -> Response:
 def logged_page(author_id: int, author: dict[str, Any]) -> tuple[str, Markup]:
     """Return the logged page with a SLOT for its archive, and the archive.
 
-    The archive (500 rows, about 70 KB) is encoded once per version instead of copied
-    into the page and encoded on each request. With caching on, the page around them is a
-    shell kept with them for every reader (caching/shells.py): only the header and
+    The archive (500 rows, about 85 KB) is encoded once per version instead of copied
+    into the page and encoded on each request. With caching on, the page around it is a
+    shell kept with it for every reader (caching/shells.py): only the header and
     flashed messages are rendered per request.
     """
     if not is_on():
