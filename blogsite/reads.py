@@ -35,13 +35,19 @@ def _autocommit() -> Engine:
     return found[1]
 
 
+def in_transaction() -> bool:
+    """Return whether reads go through the session's transaction (they see its writes)."""
+    # A request that has not used its session has none yet: none is made for this read.
+    if not db.session.registry.has():
+        return False
+    session = db.session()  # the scoped proxy lacks in_transaction
+    return session.in_transaction() or bool(session.new)
+
+
 def rows(statement: Executable, params: dict[str, Any] | None = None) -> Sequence[Row[Any]]:
     """Return every row ``statement`` selects with ``params``."""
-    # A request that has not used its session has none yet: none is made for this read.
-    if db.session.registry.has():
-        session = db.session()  # the scoped proxy lacks in_transaction
-        if session.in_transaction() or session.new:
-            return session.execute(statement, params).all()
+    if in_transaction():
+        return db.session.execute(statement, params).all()
     with _autocommit().connect() as connection:
         return connection.execute(statement, params).all()
 

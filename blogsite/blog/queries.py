@@ -25,6 +25,7 @@ from ..extensions import db
 from ..markup import excerpt
 from ..models import Author, Blog, CoverImage, Tag, blog_tags, utcnow
 from ..reading import reading_minutes
+from . import page_marks
 from .summaries import NOW, page_of, page_statement, published_by
 from .summaries import detail as summaries_detail
 
@@ -127,15 +128,22 @@ def _page_statement(
     statement serves every moment.
     """
     anchor = _anchor(after, now)
-    name = (*listing, page, per_page, anchor)
+    offset = (page - 1) * per_page
+    # A page by number (an old ?page=N link, or its anchor is gone or unpublished) starts
+    # from the nearest mark above it, or walks from the top (near it, or with no marks).
+    mark = None if anchor is not None else page_marks.nearest(listing, where, key, offset, now)
+    name = (*listing, page, per_page, anchor, mark)
     with _STATEMENTS_LOCK:
         stmt = _STATEMENTS.get(name)
     if stmt is None:
         ordered = _newest_first(where().add_columns(key[0]), key)
         if anchor is not None:
             start = ordered.where(tuple_(*key) < tuple_(*anchor))
-        else:  # an old ?page=N link, or its anchor is gone or unpublished: by OFFSET
-            start = ordered.offset((page - 1) * per_page)
+        elif mark is not None:  # the entry at mark.position is the first counted from
+            from_mark = tuple_(*key) <= tuple_(mark.sort_key, mark.blog_id)
+            start = ordered.where(from_mark).offset(offset - mark.position)
+        else:
+            start = ordered.offset(offset)
         # The lookahead is counted in the database: only the page's rows come back, each
         # with the number of entries from the page on.
         stmt = page_statement(start.limit(max(LOOKAHEAD, per_page + 1)).subquery(), per_page)

@@ -1,0 +1,110 @@
+"""Page marks: where every thousandth entry of a long listing sits, so that a page asked
+for by number reads at most a thousand index entries, not every entry above it.
+
+A ``?page=N`` with no ``after=`` anchor (a typed address, an old link, an anchor since
+unpublished) has only its position: ``OFFSET`` walks every entry before it, 99,980 for
+the last page of a 100,000-blog home page. The first such request computes the sort keys
+of entries 0, 1000, 2000... of its listing in one scan and stores them; later ones start
+at the nearest mark above their page and skip fewer than ``EVERY`` entries.
+
+Marks are exact or unused. Each set carries the ``listing_version`` it was computed at,
+read in the same statement as the rows it marks, and triggers (``schema.py``) bump that
+version in every transaction that changes what a listing holds or its order, whoever
+writes (pages, the console, the CLI, raw SQL); the bump becomes visible with the write.
+Time is the other change: a set holds the next publication after the moment it shows,
+and stops counting then, as cached pages do (caching/generations.py, "Time").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import Insert, Select, bindparam, delete, func, literal, not_, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+
+from .. import reads
+from ..domain import publishing
+from ..extensions import db
+from ..logs import log_event
+from .page_marks_schema import listing_marks, listing_version
+from .summaries import NOW
+
+EVERY = 1_000  # entries between marks: the most a page by number walks past its mark
+
+_M = listing_marks.c
+_VERSION = func.coalesce(
+    select(listing_version.c.version).where(listing_version.c.id == 1).scalar_subquery(), 0
+)
+# A set counts when it is the current version's and shows the site as it is at ``now``.
+_CURRENT = (
+    (_M.listing == bindparam("listing"))
+    & (_M.version == _VERSION)
+    & (_M.shown_at <= NOW)
+    & or_(_M.until.is_(None), _M.until > NOW)
+)
+NEAREST = (
+    select(_M.position, _M.sort_key, _M.blog_id)
+    .where(_CURRENT, _M.position <= bindparam("offset"))
+    .order_by(_M.position.desc())
+    .limit(1)
+)
+_STALE = delete(listing_marks).where(_M.listing == bindparam("listing"), not_(_CURRENT))
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
+class Mark(NamedTuple):
+    """The entry at ``position`` (from 0, newest first) of a listing, by its sort key."""
+
+    position: int
+    sort_key: Any
+    blog_id: int
+
+
+def nearest(
+    listing: tuple[Any, ...],
+    where: Callable[[], Select[Any]],
+    key: tuple[Any, Any],
+    offset: int,
+    now: datetime,
+) -> Mark | None:
+    """Return the listing's last mark at or above ``offset``, computing its marks if none
+    count; None when the page is near the top or marks cannot be kept (read by OFFSET)."""
+    if offset < EVERY or db.engine.dialect.name not in _INSERTS or reads.in_transaction():
+        return None  # a transaction's own uncommitted writes are not in the stored marks
+    name = ":".join(str(part) for part in listing)
+    params = {"listing": name, "offset": offset, "now": now}
+    found = reads.rows(NEAREST, params)
+    if not found:
+        try:
+            with db.engine.begin() as connection:
+                connection.execute(_STALE, {"listing": name, "now": now})
+                stored = connection.execute(_marking(name, where, key), {"now": now}).rowcount
+        except SQLAlchemyError as error:  # a read-only database, a lock timeout...
+            log_event("page_marks.failed", {"listing": name, "error": type(error).__name__})
+            return None
+        log_event("page_marks.built", {"listing": name, "marks": stored}, level="DEBUG")
+        found = reads.rows(NEAREST, params)
+    return Mark(*found[0]) if found else None
+
+
+def _marking(name: str, where: Callable[[], Select[Any]], key: tuple[Any, Any]) -> Insert:
+    """Return the statement storing the marks of the listing ``where`` selects at ``now``."""
+    ordered = func.row_number().over(order_by=(key[0].desc(), key[1].desc())) - 1
+    entries = where().add_columns(key[0], ordered.label("position")).subquery()
+    ident, sort_key, position = entries.c
+    marks = select(
+        literal(name),
+        _VERSION,
+        position,
+        sort_key,
+        ident,
+        NOW,
+        publishing.upcoming(NOW).scalar_subquery(),
+    ).where(position % EVERY == 0)
+    insert = _INSERTS[db.engine.dialect.name](listing_marks)
+    columns = ["listing", "version", "position", "sort_key", "blog_id", "shown_at", "until"]
+    # Another worker may store the same set at the same moment: its rows are the same.
+    return insert.from_select(columns, marks).on_conflict_do_nothing()
