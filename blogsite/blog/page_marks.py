@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Insert, Select, bindparam, delete, func, literal, not_, or_, select
+from sqlalchemy import Select, bindparam, delete, func, literal, not_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -52,7 +52,7 @@ NEAREST = (
     .limit(1)
 )
 _STALE = delete(listing_marks).where(_M.listing == bindparam("listing"), not_(_CURRENT))
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_DIALECTS = ("postgresql", "sqlite")  # the two with INSERT ... ON CONFLICT DO NOTHING
 
 
 class Mark(NamedTuple):
@@ -72,12 +72,16 @@ def nearest(
 ) -> Mark | None:
     """Return the listing's last mark at or above ``offset``, computing its marks if none
     count; None when the page is near the top or marks cannot be kept (read by OFFSET)."""
-    if offset < EVERY or db.engine.dialect.name not in _INSERTS or reads.in_transaction():
+    if offset < EVERY or db.engine.dialect.name not in _DIALECTS or reads.in_transaction():
         return None  # a transaction's own uncommitted writes are not in the stored marks
     name = ":".join(str(part) for part in listing)
     params = {"listing": name, "offset": offset, "now": now}
     found = reads.rows(NEAREST, params)
     if not found:
+        # A listing of EVERY entries or fewer has no page this deep: nothing to store (no
+        # write per request for a reader asking an empty tag for page 500).
+        if not reads.rows(where().offset(EVERY).limit(1), {"now": now}):
+            return None
         try:
             with db.engine.begin() as connection:
                 connection.execute(_STALE, {"listing": name, "now": now})
@@ -90,7 +94,9 @@ def nearest(
     return Mark(*found[0]) if found else None
 
 
-def _marking(name: str, where: Callable[[], Select[Any]], key: tuple[Any, Any]) -> Insert:
+def _marking(
+    name: str, where: Callable[[], Select[Any]], key: tuple[Any, Any]
+) -> postgresql.Insert | sqlite.Insert:
     """Return the statement storing the marks of the listing ``where`` selects at ``now``."""
     ordered = func.row_number().over(order_by=(key[0].desc(), key[1].desc())) - 1
     entries = where().add_columns(key[0], ordered.label("position")).subquery()
@@ -104,7 +110,8 @@ def _marking(name: str, where: Callable[[], Select[Any]], key: tuple[Any, Any]) 
         NOW,
         publishing.upcoming(NOW).scalar_subquery(),
     ).where(position % EVERY == 0)
-    insert = _INSERTS[db.engine.dialect.name](listing_marks)
     columns = ["listing", "version", "position", "sort_key", "blog_id", "shown_at", "until"]
     # Another worker may store the same set at the same moment: its rows are the same.
-    return insert.from_select(columns, marks).on_conflict_do_nothing()
+    if db.engine.dialect.name == "postgresql":
+        return postgresql.insert(listing_marks).from_select(columns, marks).on_conflict_do_nothing()
+    return sqlite.insert(listing_marks).from_select(columns, marks).on_conflict_do_nothing()

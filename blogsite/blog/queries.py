@@ -140,7 +140,7 @@ def _page_statement(
         if anchor is not None:
             start = ordered.where(tuple_(*key) < tuple_(*anchor))
         elif mark is not None:  # the entry at mark.position is the first counted from
-            from_mark = tuple_(*key) <= tuple_(mark.sort_key, mark.blog_id)
+            from_mark = tuple_(*key) <= tuple_(literal(mark.sort_key), literal(mark.blog_id))
             start = ordered.where(from_mark).offset(offset - mark.position)
         else:
             start = ordered.offset(offset)
