@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import insert, make_url, select, text
+from sqlalchemy import insert, make_url, select, text, update
 
 from blogsite import create_app
 from blogsite.blog import page_marks_schema
@@ -28,14 +28,14 @@ from blogsite.models import Author, Blog, Tag, blog_tags, utcnow
 
 from .test_migrations import empty_database  # noqa: F401  (the fixture: both databases)
 
-PER_PAGE = 7  # pages then straddle the marks at every 1,000th blog
-BLOGS = 1_200
+PER_PAGE = 8  # page 126 starts on the mark at 1,000, page 251 on the one at 2,000
+BLOGS = 2_100
 CARD = re.compile(r'<h2><a href="/blog/([^/"]+)/">')
 
 
 @pytest.fixture
 def site(app_config: dict[str, Any], request: pytest.FixtureRequest) -> Any:
-    """An app with caching off and 1,200 published blogs by one author (+ the tag "all")."""
+    """An app with caching off and 2,100 published blogs by one author (+ the tag "all")."""
     app_config.update(CACHE_ENABLED=False, BLOGS_PER_PAGE=PER_PAGE)
     app = request.getfixturevalue("app")
     with app.app_context():
@@ -86,19 +86,34 @@ def last_page(slugs: list[str]) -> int:
 
 
 def assert_pages_match(client: Any, path: str, slugs: list[str]) -> None:
-    """Pages on both sides of the first mark, and the last, show what counting shows."""
-    for page in (1, 142, 143, 144, 145, 150, last_page(slugs) - 1, last_page(slugs)):
+    """Pages before, on and after each mark, and the last, show what counting shows."""
+    for page in (1, 125, 126, 127, 250, 251, 252, last_page(slugs) - 1, last_page(slugs)):
         assert shown(client, path, page) == expected(slugs, page), (path, page)
     assert client.get(f"{path}?page={last_page(slugs) + 1}").status_code == 404
 
 
 def test_pages_by_number_show_what_counting_from_the_top_shows(site, client):
     slugs = truth(site)
-    assert len(slugs) > 1_000 and marks(site, "home") == []
-    assert shown(client, "/", 143) == expected(slugs, 143)  # offset 994: no mark yet
+    assert len(slugs) > 2_000 and marks(site, "home") == []
+    assert shown(client, "/", 125) == expected(slugs, 125)  # offset 992: no mark needed
     assert marks(site, "home") == []
     assert_pages_match(client, "/", slugs)
-    assert marks(site, "home")[:2] == [0, 1_000]  # built by the first deep page, then used
+    assert marks(site, "home")[:3] == [0, 1_000, 2_000]  # built by the first deep page
+
+
+def test_a_page_by_number_starts_at_its_nearest_mark(site, client):
+    slugs = truth(site)
+    assert shown(client, "/", 126) == expected(slugs, 126)  # builds the marks
+    with site.app_context(), db.engine.begin() as conn:  # move mark 1,000 to entry 1,500
+        entry = conn.execute(
+            select(Blog.created_at, Blog.id).where(Blog.slug == slugs[1_500])
+        ).one()
+        conn.execute(
+            text("UPDATE listing_marks SET sort_key = :k, blog_id = :i WHERE position = 1000"),
+            {"k": entry[0], "i": entry[1]},
+        )
+    assert shown(client, "/", 126) == slugs[1_500:1_508]  # read from that mark, not counted
+    assert shown(client, "/", 251) == expected(slugs, 251)  # the nearer mark, 2,000
 
 
 def test_author_and_tag_pages_by_number_too(site, client):
@@ -110,32 +125,48 @@ def test_author_and_tag_pages_by_number_too(site, client):
     with site.app_context():
         tag = db.session.scalar(select(Tag.id).where(Tag.slug == "all"))
         db.session.remove()
-    assert marks(site, f"author:{author}")[:2] == [0, 1_000]
-    assert marks(site, f"tag:{tag}")[:2] == [0, 1_000]
+    assert marks(site, f"author:{author}")[:3] == [0, 1_000, 2_000]
+    assert marks(site, f"tag:{tag}")[:3] == [0, 1_000, 2_000]
 
 
 def test_every_kind_of_write_moves_the_pages_after_it(site, client, make_blog):
     assert_pages_match(client, "/", truth(site))  # marks built
     make_blog("A new one", tags=["all"])  # through the ORM, newest: every page moves by one
     assert_pages_match(client, "/", truth(site))
-    with site.app_context(), db.engine.begin() as conn:  # raw SQL, as an operator would
-        conn.execute(text("UPDATE blogs SET status = 'draft' WHERE slug = 'bulk-blog-2-5'"))
-        conn.execute(text("DELETE FROM blogs WHERE slug = 'bulk-blog-2-9'"))
+    draft = text("UPDATE blogs SET status = :s WHERE slug = 'bulk-blog-1-5'")
+    with site.app_context(), db.engine.begin() as conn:  # raw SQL, as an operator in psql
+        assert conn.execute(draft, {"s": "draft"}).rowcount == 1
+    # (A tag's copies of the status follow the app's writes only: the tag is not checked.)
     assert_pages_match(client, "/", truth(site))
-    with site.app_context():  # a blog dated back to the middle of the site
-        blog = db.session.scalar(select(Blog).filter_by(slug="a-new-one"))
-        blog.created_at = utcnow() - timedelta(seconds=600)
+    with site.app_context(), db.engine.begin() as conn:
+        conn.execute(draft, {"s": "published"})
+    assert_pages_match(client, "/", truth(site))
+    with site.app_context():  # a bulk statement and a delete, through the session
+        hidden = db.session.execute(
+            update(Blog).where(Blog.slug == "bulk-blog-1-7").values(status="draft")
+        )
+        assert hidden.rowcount == 1
+        db.session.delete(db.session.scalar(select(Blog).filter_by(slug="bulk-blog-1-9")))
         db.session.commit()
     assert_pages_match(client, "/", truth(site))
+    assert_pages_match(client, "/tag/all/", truth(site, Blog.tags.any(Tag.slug == "all")))
+    with site.app_context():  # the newest blog dated back below every mark
+        blog = db.session.scalar(select(Blog).filter_by(slug="a-new-one"))
+        blog.created_at = utcnow() - timedelta(days=365)
+        db.session.commit()
+    slugs = truth(site)
+    assert slugs[-1] == "a-new-one"
+    assert_pages_match(client, "/", slugs)
     assert_pages_match(client, "/tag/all/", truth(site, Blog.tags.any(Tag.slug == "all")))
 
 
 def test_a_scheduled_blog_moves_the_pages_when_it_comes_out(site, client, make_blog):
-    soon = utcnow() + timedelta(seconds=2)
+    soon = utcnow() + timedelta(seconds=5)
     make_blog("Scheduled", publish_at=soon)  # the newest blog, hidden until then
     before = truth(site)
     assert "scheduled" not in before
     assert_pages_match(client, "/", before)  # marks built while it is hidden
+    assert utcnow() < soon, "the machine took too long to check the pages before"
     time.sleep(max(0.0, (soon - utcnow()).total_seconds()) + 0.1)
     after = truth(site)  # no write: only the time changed
     assert after[0] == "scheduled" and after[1:] == before
@@ -144,8 +175,8 @@ def test_a_scheduled_blog_moves_the_pages_when_it_comes_out(site, client, make_b
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
-def test_workers_building_marks_at_once_agree(site):
-    slugs, page = truth(site), 150
+def test_workers_building_marks_at_once_agree(site, caplog):
+    slugs, page = truth(site), 251
     results: list[Any] = []
 
     def read() -> None:
@@ -157,7 +188,47 @@ def test_workers_building_marks_at_once_agree(site):
     for thread in threads:
         thread.join()
     assert results == [expected(slugs, page)] * 8
-    assert marks(site, "home")[:2] == [0, 1_000]
+    assert marks(site, "home")[:3] == [0, 1_000, 2_000]
+    assert not [r for r in caplog.records if r.getMessage() == "page_marks.failed"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_writers_crossing_each_other_do_not_deadlock_on_the_version(site):
+    """Two transactions each change a blog, then the other's: one waits, none is killed."""
+    with site.app_context():
+        engine = db.engine
+        first, second = (
+            engine.connect().execution_options(isolation_level="READ COMMITTED") for _ in "ab"
+        )
+    move = text("UPDATE blogs SET status = :s WHERE slug = :slug")
+    errors: list[Exception] = []
+    try:
+        for connection in (first, second):
+            connection.begin()
+            connection.execute(text("SET LOCAL lock_timeout = '10s'"))  # fail, never hang
+        first.execute(move, {"s": "draft", "slug": "bulk-blog-1-1"})
+        second.execute(move, {"s": "draft", "slug": "bulk-blog-1-2"})
+
+        def cross() -> None:
+            try:
+                first.execute(move, {"s": "published", "slug": "bulk-blog-1-2"})  # waits
+                first.commit()
+            except Exception as error:  # a deadlock: reported below
+                errors.append(error)
+
+        waiter = threading.Thread(target=cross)
+        waiter.start()
+        time.sleep(0.5)  # first is now waiting for second's row
+        second.execute(move, {"s": "published", "slug": "bulk-blog-1-3"})
+        second.commit()
+        waiter.join(timeout=30)
+        assert not waiter.is_alive() and errors == []
+    finally:
+        first.close()
+        second.close()
+    slugs = truth(site)
+    assert "bulk-blog-1-1" not in slugs and "bulk-blog-1-2" in slugs
 
 
 @pytest.mark.postgres
@@ -184,7 +255,7 @@ def test_a_database_the_site_may_only_read_still_serves_every_page(site, caplog)
 
 OBJECTS = {
     "sqlite": "SELECT type, name, sql FROM sqlite_master WHERE name LIKE 'listing_version%'"
-    " ORDER BY type, name",
+    " AND type = 'trigger' ORDER BY type, name",
     "postgresql": "SELECT 'function', proname, prosrc FROM pg_proc WHERE proname LIKE"
     " 'listing_version%' UNION ALL SELECT 'trigger', tgname, pg_get_triggerdef(oid) FROM"
     " pg_trigger WHERE tgname LIKE 'listing_version%' ORDER BY 1, 2",
@@ -202,27 +273,33 @@ def version(conn: Any) -> int:
 def test_migration_builds_the_triggers_create_all_builds_and_downgrades(empty_database):  # noqa: F811
     config = {"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database, "CACHE_ENABLED": False}
     app = create_app(config)
+    blog = (
+        "INSERT INTO blogs (id, title, slug, content, status, author_id, created_at, updated_at)"
+        " VALUES (1, 'T', 't', 'x', 'published', 1, '2026-01-02', '2026-01-02')"
+    )
     with app.app_context():
         upgrade()
         with db.engine.begin() as conn:
             migrated = objects(conn)
-            assert len(migrated) >= 2
+            assert len(migrated) >= 6
             conn.execute(text("INSERT INTO authors (id, name, bio) VALUES (1, 'A', '')"))
-            before = version(conn)
-            conn.execute(
-                text(
-                    "INSERT INTO blogs (id, title, slug, content, status, author_id, created_at,"
-                    " updated_at) VALUES (1, 'T', 't', 'x', 'published', 1, '2026-01-02',"
-                    " '2026-01-02')"
-                )
-            )
-            assert version(conn) > before  # a new blog moves the listings
-            before = version(conn)
-            conn.execute(text("UPDATE blogs SET title = 'Retitled' WHERE id = 1"))
-            assert version(conn) == before  # a new title moves nothing
+        steps = [  # (statement, whether it moves a listing)
+            (blog, True),
+            ("UPDATE blogs SET title = 'Retitled', content = 'y' WHERE id = 1", False),
+            ("UPDATE blogs SET status = 'published' WHERE id = 1", False),  # the same value
+            ("UPDATE blogs SET status = 'draft' WHERE id = 1", True),
+            ("UPDATE blogs SET created_at = '2026-01-03' WHERE id = 1", True),
+        ]
+        for statement, moves in steps:
+            with db.engine.begin() as conn:
+                before = version(conn)
+            with db.engine.begin() as conn:
+                conn.execute(text(statement))
+            with db.engine.begin() as conn:
+                assert (version(conn) > before) == moves, statement
         downgrade(revision="0008")
         with db.engine.begin() as conn:  # no trigger left behind to fail a write
-            conn.execute(text("UPDATE blogs SET status = 'draft' WHERE id = 1"))
+            conn.execute(text("UPDATE blogs SET status = 'published' WHERE id = 1"))
             assert objects(conn) == []
             for table in ("blogs", "authors"):
                 conn.execute(text(f"DELETE FROM {table}"))

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, delete, func, literal, not_, or_, select
+from sqlalchemy import Select, bindparam, delete, func, literal, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -51,7 +51,13 @@ NEAREST = (
     .order_by(_M.position.desc())
     .limit(1)
 )
-_STALE = delete(listing_marks).where(_M.listing == bindparam("listing"), not_(_CURRENT))
+# Sets of an old version, or past their publication. A set computed by a worker whose clock
+# runs ahead is kept: its rows are the same as this one's would be (the insert skips them).
+_STALE = delete(listing_marks).where(
+    _M.listing == bindparam("listing"), (_M.version != _VERSION) | (_M.until <= NOW)
+)
+# PostgreSQL: one worker builds a listing's set; the others read this page by OFFSET.
+_BUILDER = select(func.pg_try_advisory_xact_lock(func.hashtext(bindparam("listing"))))
 _DIALECTS = ("postgresql", "sqlite")  # the two with INSERT ... ON CONFLICT DO NOTHING
 
 
@@ -76,22 +82,30 @@ def nearest(
         return None  # a transaction's own uncommitted writes are not in the stored marks
     name = ":".join(str(part) for part in listing)
     params = {"listing": name, "offset": offset, "now": now}
-    found = reads.rows(NEAREST, params)
-    if not found:
-        # A listing of EVERY entries or fewer has no page this deep: nothing to store (no
-        # write per request for a reader asking an empty tag for page 500).
-        if not reads.rows(where().offset(EVERY).limit(1), {"now": now}):
-            return None
-        try:
-            with db.engine.begin() as connection:
-                connection.execute(_STALE, {"listing": name, "now": now})
-                stored = connection.execute(_marking(name, where, key), {"now": now}).rowcount
-        except SQLAlchemyError as error:  # a read-only database, a lock timeout...
-            log_event("page_marks.failed", {"listing": name, "error": type(error).__name__})
-            return None
-        log_event("page_marks.built", {"listing": name, "marks": stored}, level="DEBUG")
+    try:
         found = reads.rows(NEAREST, params)
+        if not found and _build(name, where, key, now):
+            found = reads.rows(NEAREST, params)
+    except SQLAlchemyError as error:  # not migrated yet, read-only, a lock timeout...
+        log_event("page_marks.failed", {"listing": name, "error": type(error).__name__})
+        return None
     return Mark(*found[0]) if found else None
+
+
+def _build(name: str, where: Callable[[], Select[Any]], key: tuple[Any, Any], now: Any) -> bool:
+    """Store the listing's marks as it is at ``now``; return whether this worker did."""
+    # A listing of EVERY entries or fewer has no page this deep: nothing to store (no
+    # write per request for a reader asking an empty tag for page 500).
+    if not reads.rows(where().offset(EVERY).limit(1), {"now": now}):
+        return False
+    with db.engine.begin() as connection:
+        postgres = connection.dialect.name == "postgresql"
+        if postgres and not connection.scalar(_BUILDER, {"listing": name}):
+            return False  # another worker is building them
+        connection.execute(_STALE, {"listing": name, "now": now})
+        stored = connection.execute(_marking(name, where, key), {"now": now}).rowcount
+    log_event("page_marks.built", {"listing": name, "marks": stored}, level="DEBUG")
+    return True
 
 
 def _marking(

@@ -1,11 +1,10 @@
 """The tables page marks live in, and the triggers that say when they no longer count.
 
-``listing_version`` is one row, bumped by triggers on ``blogs`` and ``blog_tags`` in the
-transaction of every statement that can add, remove or move a listing's entry: an insert,
-a delete, a new status, schedule, date or author, any change of a tag's links. A bump is
-an upsert, so a database whose row went missing (a TRUNCATE) starts counting again.
-PostgreSQL's triggers run once per statement: seeding 100,000 blogs bumps once. Writes
-that touch listings queue on that row for the rest of their transaction, which is short.
+``listing_version`` is one row, bumped by triggers on ``blogs`` and ``blog_tags`` once in
+every transaction that adds, removes or moves a listing's entry: an insert, a delete, a
+new status, schedule, date or author, a tag's link or its copies changed. The bump is part
+of the writing transaction, so it becomes visible with the write, never before or after.
+A bump is an upsert, so a database whose row went missing (a TRUNCATE) counts again.
 
 Migration ``0009_page_marks`` holds a frozen copy of the DDL; ``tests/test_page_marks.py``
 checks that both build the same objects.
@@ -48,31 +47,66 @@ listing_marks = Table(
     Column("until", DateTime(timezone=True)),  # the next publication after it (None: none)
 )
 
+# A lost row starts again above every stored set, so no old set can count again.
 _BUMP = (
-    "INSERT INTO listing_version (id, version) VALUES (1, 1)"
+    "INSERT INTO listing_version (id, version)"
+    " SELECT 1, coalesce(max(version), 0) + 1 FROM listing_marks WHERE true"
     " ON CONFLICT (id) DO UPDATE SET version = listing_version.version + 1"
 )
-_MOVES = "status, publish_at, created_at, author_id"  # the blog columns listings read
+_MOVES = ("status", "publish_at", "created_at", "author_id")  # the blog columns listings read
+_LINK = ("blog_id", "tag_id", "status", "created_at", "publish_at")
+
+
+def _changed(columns: tuple[str, ...], differs: str) -> str:
+    return " OR ".join(differs.format(c=c) for c in columns)
+
+
+# Deferred to the commit, once per transaction: the version row is locked last and only
+# for the commit, so writers never wait on it holding other rows (no deadlock). The WHEN
+# test runs at once, so a save that moves nothing (a new title) queues nothing.
+_PG_DIFFERS = "OLD.{c} IS DISTINCT FROM NEW.{c}"
+_PG_ROWS = {  # name: (event, table, condition)
+    "listing_version_blog_insert": ("INSERT OR DELETE", "blogs", ""),
+    "listing_version_blog_update": ("UPDATE", "blogs", _changed(_MOVES, _PG_DIFFERS)),
+    "listing_version_link_insert": ("INSERT OR DELETE", "blog_tags", ""),
+    "listing_version_link_update": ("UPDATE", "blog_tags", _changed(_LINK, _PG_DIFFERS)),
+}
 POSTGRES = [
     f"""CREATE OR REPLACE FUNCTION listing_version_bump() RETURNS trigger
-    LANGUAGE plpgsql AS $$ BEGIN {_BUMP}; RETURN NULL; END $$""",
-    f"""CREATE TRIGGER listing_version_blogs AFTER INSERT OR DELETE OR TRUNCATE
-    OR UPDATE OF {_MOVES} ON blogs FOR EACH STATEMENT EXECUTE FUNCTION listing_version_bump()""",
-    """CREATE TRIGGER listing_version_links AFTER INSERT OR DELETE OR TRUNCATE OR UPDATE
-    ON blog_tags FOR EACH STATEMENT EXECUTE FUNCTION listing_version_bump()""",
+    LANGUAGE plpgsql AS $$ BEGIN
+        IF current_setting('blogsite.listing_bumped', true) IS DISTINCT FROM '1' THEN
+            PERFORM set_config('blogsite.listing_bumped', '1', true);
+            {_BUMP};
+        END IF;
+        RETURN NULL;
+    END $$""",
+    *(
+        f"CREATE CONSTRAINT TRIGGER {name} AFTER {event} ON {table}"
+        " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
+        f"{f' WHEN ({when})' if when else ''} EXECUTE FUNCTION listing_version_bump()"
+        for name, (event, table, when) in _PG_ROWS.items()
+    ),
+    # TRUNCATE has no rows (no constraint trigger): it locks the whole table anyway.
+    *(
+        f"CREATE TRIGGER listing_version_{kind}_truncate AFTER TRUNCATE ON {table}"
+        " FOR EACH STATEMENT EXECUTE FUNCTION listing_version_bump()"
+        for kind, table in (("blog", "blogs"), ("link", "blog_tags"))
+    ),
 ]
 POSTGRES_DROP = [
-    "DROP TRIGGER IF EXISTS listing_version_blogs ON blogs",
-    "DROP TRIGGER IF EXISTS listing_version_links ON blog_tags",
+    *(f"DROP TRIGGER IF EXISTS {name} ON {table}" for name, (_, table, _) in _PG_ROWS.items()),
+    "DROP TRIGGER IF EXISTS listing_version_blog_truncate ON blogs",
+    "DROP TRIGGER IF EXISTS listing_version_link_truncate ON blog_tags",
     "DROP FUNCTION IF EXISTS listing_version_bump()",
 ]
-_SQLITE_EVENTS = {
+_SQLITE_DIFFERS = "old.{c} IS NOT new.{c}"
+_SQLITE_EVENTS = {  # SQLite has one writer at a time: nothing to defer
     "blog_insert": "INSERT ON blogs",
     "blog_delete": "DELETE ON blogs",
-    "blog_update": f"UPDATE OF {_MOVES} ON blogs",
+    "blog_update": f"UPDATE ON blogs WHEN {_changed(_MOVES, _SQLITE_DIFFERS)}",
     "link_insert": "INSERT ON blog_tags",
     "link_delete": "DELETE ON blog_tags",
-    "link_update": "UPDATE ON blog_tags",
+    "link_update": f"UPDATE ON blog_tags WHEN {_changed(_LINK, _SQLITE_DIFFERS)}",
 }
 SQLITE = [
     f"CREATE TRIGGER listing_version_{name} AFTER {on} BEGIN {_BUMP}; END"

@@ -24,24 +24,36 @@ depends_on = None
 
 POSTGRES = [
     """CREATE OR REPLACE FUNCTION listing_version_bump() RETURNS trigger
-    LANGUAGE plpgsql AS $$ BEGIN INSERT INTO listing_version (id, version) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET version = listing_version.version + 1; RETURN NULL; END $$""",
-    """CREATE TRIGGER listing_version_blogs AFTER INSERT OR DELETE OR TRUNCATE
-    OR UPDATE OF status, publish_at, created_at, author_id ON blogs FOR EACH STATEMENT EXECUTE FUNCTION listing_version_bump()""",
-    """CREATE TRIGGER listing_version_links AFTER INSERT OR DELETE OR TRUNCATE OR UPDATE
-    ON blog_tags FOR EACH STATEMENT EXECUTE FUNCTION listing_version_bump()""",
+    LANGUAGE plpgsql AS $$ BEGIN
+        IF current_setting('blogsite.listing_bumped', true) IS DISTINCT FROM '1' THEN
+            PERFORM set_config('blogsite.listing_bumped', '1', true);
+            INSERT INTO listing_version (id, version) SELECT 1, coalesce(max(version), 0) + 1 FROM listing_marks WHERE true ON CONFLICT (id) DO UPDATE SET version = listing_version.version + 1;
+        END IF;
+        RETURN NULL;
+    END $$""",
+    'CREATE CONSTRAINT TRIGGER listing_version_blog_insert AFTER INSERT OR DELETE ON blogs DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION listing_version_bump()',
+    'CREATE CONSTRAINT TRIGGER listing_version_blog_update AFTER UPDATE ON blogs DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status OR OLD.publish_at IS DISTINCT FROM NEW.publish_at OR OLD.created_at IS DISTINCT FROM NEW.created_at OR OLD.author_id IS DISTINCT FROM NEW.author_id) EXECUTE FUNCTION listing_version_bump()',
+    'CREATE CONSTRAINT TRIGGER listing_version_link_insert AFTER INSERT OR DELETE ON blog_tags DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION listing_version_bump()',
+    'CREATE CONSTRAINT TRIGGER listing_version_link_update AFTER UPDATE ON blog_tags DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (OLD.blog_id IS DISTINCT FROM NEW.blog_id OR OLD.tag_id IS DISTINCT FROM NEW.tag_id OR OLD.status IS DISTINCT FROM NEW.status OR OLD.created_at IS DISTINCT FROM NEW.created_at OR OLD.publish_at IS DISTINCT FROM NEW.publish_at) EXECUTE FUNCTION listing_version_bump()',
+    'CREATE TRIGGER listing_version_blog_truncate AFTER TRUNCATE ON blogs FOR EACH STATEMENT EXECUTE FUNCTION listing_version_bump()',
+    'CREATE TRIGGER listing_version_link_truncate AFTER TRUNCATE ON blog_tags FOR EACH STATEMENT EXECUTE FUNCTION listing_version_bump()',
 ]
 POSTGRES_DROP = [
-    'DROP TRIGGER IF EXISTS listing_version_blogs ON blogs',
-    'DROP TRIGGER IF EXISTS listing_version_links ON blog_tags',
+    'DROP TRIGGER IF EXISTS listing_version_blog_insert ON blogs',
+    'DROP TRIGGER IF EXISTS listing_version_blog_update ON blogs',
+    'DROP TRIGGER IF EXISTS listing_version_link_insert ON blog_tags',
+    'DROP TRIGGER IF EXISTS listing_version_link_update ON blog_tags',
+    'DROP TRIGGER IF EXISTS listing_version_blog_truncate ON blogs',
+    'DROP TRIGGER IF EXISTS listing_version_link_truncate ON blog_tags',
     'DROP FUNCTION IF EXISTS listing_version_bump()',
 ]
 SQLITE = [
-    'CREATE TRIGGER listing_version_blog_insert AFTER INSERT ON blogs BEGIN INSERT INTO listing_version (id, version) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET version = listing_version.version + 1; END',
-    'CREATE TRIGGER listing_version_blog_delete AFTER DELETE ON blogs BEGIN INSERT INTO listing_version (id, version) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET version = listing_version.version + 1; END',
-    'CREATE TRIGGER listing_version_blog_update AFTER UPDATE OF status, publish_at, created_at, author_id ON blogs BEGIN INSERT INTO listing_version (id, version) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET version = listing_version.version + 1; END',
-    'CREATE TRIGGER listing_version_link_insert AFTER INSERT ON blog_tags BEGIN INSERT INTO listing_version (id, version) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET version = listing_version.version + 1; END',
-    'CREATE TRIGGER listing_version_link_delete AFTER DELETE ON blog_tags BEGIN INSERT INTO listing_version (id, version) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET version = listing_version.version + 1; END',
-    'CREATE TRIGGER listing_version_link_update AFTER UPDATE ON blog_tags BEGIN INSERT INTO listing_version (id, version) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET version = listing_version.version + 1; END',
+    'CREATE TRIGGER listing_version_blog_insert AFTER INSERT ON blogs BEGIN INSERT INTO listing_version (id, version) SELECT 1, coalesce(max(version), 0) + 1 FROM listing_marks WHERE true ON CONFLICT (id) DO UPDATE SET version = listing_version.version + 1; END',
+    'CREATE TRIGGER listing_version_blog_delete AFTER DELETE ON blogs BEGIN INSERT INTO listing_version (id, version) SELECT 1, coalesce(max(version), 0) + 1 FROM listing_marks WHERE true ON CONFLICT (id) DO UPDATE SET version = listing_version.version + 1; END',
+    'CREATE TRIGGER listing_version_blog_update AFTER UPDATE ON blogs WHEN old.status IS NOT new.status OR old.publish_at IS NOT new.publish_at OR old.created_at IS NOT new.created_at OR old.author_id IS NOT new.author_id BEGIN INSERT INTO listing_version (id, version) SELECT 1, coalesce(max(version), 0) + 1 FROM listing_marks WHERE true ON CONFLICT (id) DO UPDATE SET version = listing_version.version + 1; END',
+    'CREATE TRIGGER listing_version_link_insert AFTER INSERT ON blog_tags BEGIN INSERT INTO listing_version (id, version) SELECT 1, coalesce(max(version), 0) + 1 FROM listing_marks WHERE true ON CONFLICT (id) DO UPDATE SET version = listing_version.version + 1; END',
+    'CREATE TRIGGER listing_version_link_delete AFTER DELETE ON blog_tags BEGIN INSERT INTO listing_version (id, version) SELECT 1, coalesce(max(version), 0) + 1 FROM listing_marks WHERE true ON CONFLICT (id) DO UPDATE SET version = listing_version.version + 1; END',
+    'CREATE TRIGGER listing_version_link_update AFTER UPDATE ON blog_tags WHEN old.blog_id IS NOT new.blog_id OR old.tag_id IS NOT new.tag_id OR old.status IS NOT new.status OR old.created_at IS NOT new.created_at OR old.publish_at IS NOT new.publish_at BEGIN INSERT INTO listing_version (id, version) SELECT 1, coalesce(max(version), 0) + 1 FROM listing_marks WHERE true ON CONFLICT (id) DO UPDATE SET version = listing_version.version + 1; END',
 ]
 SQLITE_DROP = [
     'DROP TRIGGER IF EXISTS listing_version_blog_insert',
