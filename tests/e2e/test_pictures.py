@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from playwright.sync_api import expect
 
 from ..conftest import DEFAULT_PASSWORD
@@ -13,6 +15,17 @@ WRITER = "+819012345678"
 def natural_width(locator) -> int:
     locator.scroll_into_view_if_needed()
     return int(locator.evaluate("img => img.complete ? img.naturalWidth : 0"))
+
+
+def wait_loaded(locator, timeout: float = 15.0) -> None:
+    """Wait for the picture to load, polling from here: page.wait_for_function polls with an
+    eval that the site's CSP (no 'unsafe-eval') refuses once its first check comes back false.
+    """
+    locator.scroll_into_view_if_needed()  # a lazy picture loads only in view
+    deadline = time.monotonic() + timeout
+    while not locator.evaluate("img => img.complete && img.naturalWidth > 0"):
+        assert time.monotonic() < deadline, "the picture never loaded"
+        time.sleep(0.05)
 
 
 def test_pick_a_cover_and_a_body_picture_and_see_them_rendered(page, make_user, tmp_path, browser):
@@ -35,7 +48,7 @@ def test_pick_a_cover_and_a_body_picture_and_see_them_rendered(page, make_user, 
     expect(page.get_by_role("status")).to_contain_text("Your blog is published.")
     image = page.locator("img.cover")
     expect(image).to_have_attribute("alt", "Tea fields at dawn")
-    page.wait_for_function("document.querySelector('img.cover').complete")
+    wait_loaded(image)
     assert natural_width(image) > 0
     assert image.evaluate("img => img.currentSrc").endswith(".webp")
 
@@ -53,7 +66,7 @@ def test_pick_a_cover_and_a_body_picture_and_see_them_rendered(page, make_user, 
     expect(page.get_by_role("status")).to_contain_text("Your changes are saved")
     inline = page.locator(".content img")
     expect(inline).to_have_attribute("alt", "A cup of sencha")
-    page.wait_for_function("document.querySelector('.content img').complete")
+    wait_loaded(inline)
     assert natural_width(inline) > 0
 
     # A phone 360 px wide (1x) downloads the 480 px copy, not the original.
@@ -63,7 +76,7 @@ def test_pick_a_cover_and_a_body_picture_and_see_them_rendered(page, make_user, 
     try:
         reader = phone.new_page()
         reader.goto("/blog/tea-in-uji/")
-        reader.wait_for_function("document.querySelector('img.cover').complete")
+        wait_loaded(reader.locator("img.cover"))
         assert reader.locator("img.cover").evaluate("img => img.currentSrc").endswith("-480.webp")
     finally:
         phone.close()
