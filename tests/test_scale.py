@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from flask import render_template
 
-from blogsite.blog import queries, sitemap_rows
+from blogsite.blog import pagination, sitemap_rows
 from blogsite.extensions import db
 from blogsite.models import Author, Blog, Tag, utcnow
 
@@ -53,7 +53,7 @@ def test_query_count_is_the_same_at_30_and_300_blogs(app, path):
 
 def test_every_page_link_walks_every_blog_once(app, client, monkeypatch):
     """Older links from page 1 to the last: each blog once, newest first, no dead link."""
-    monkeypatch.setattr(queries, "LOOKAHEAD", 7)  # past this, the count says "N+"
+    monkeypatch.setattr(pagination, "LOOKAHEAD", 7)  # past this, the count says "N+"
     app.config["BLOGS_PER_PAGE"] = 3
     seed(app, 25)
     everything = [f"blog-{n}" for n in range(25)]
