@@ -21,7 +21,18 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, delete, func, literal, or_, select
+from sqlalchemy import (
+    BigInteger,
+    Select,
+    bindparam,
+    delete,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -87,7 +98,9 @@ def nearest(
         if not found and _build(name, where, key, now):
             found = reads.rows(NEAREST, params)
     except SQLAlchemyError as error:  # not migrated yet, read-only, a lock timeout...
-        log_event("page_marks.failed", {"listing": name, "error": type(error).__name__})
+        log_event(
+            "page_marks.failed", {"listing": name, "error": type(error).__name__}, level="WARNING"
+        )
         return None
     return Mark(*found[0]) if found else None
 
@@ -108,24 +121,37 @@ def _build(name: str, where: Callable[[], Select[Any]], key: tuple[Any, Any], no
     return True
 
 
+def _marked_entries(where: Callable[[], Select[Any]], key: tuple[Any, Any], walk: bool) -> Any:
+    """Return (position, sort key, id) of entries 0, EVERY, 2 * EVERY... newest first."""
+    newest = (key[0].desc(), key[1].desc())
+    if not walk:  # SQLite (no LATERAL): number every entry, keep every EVERY-th
+        ordered = func.row_number().over(order_by=newest) - 1
+        entries = where().add_columns(key[0], ordered.label("position")).subquery()
+        ident, sort_key, position = entries.c
+        return select(position, sort_key, ident).where(position % EVERY == 0).subquery()
+    # PostgreSQL: from each mark, skip EVERY - 1 entries of the index to the next one. The
+    # same walk as one OFFSET to the end, a third of the time of numbering every entry.
+    first = where().add_columns(key[0]).order_by(*newest).limit(1).subquery()
+    start = select(literal(0, BigInteger).label("position"), first.c[1], first.c[0])
+    marks = start.cte("marks", recursive=True)
+    position, sort_key, ident = marks.c
+    after = where().add_columns(key[0]).where(tuple_(*key) < tuple_(sort_key, ident))
+    step = after.order_by(*newest).offset(EVERY - 1).limit(1).lateral("next")
+    following = select(position + EVERY, step.c[1], step.c[0]).select_from(marks.join(step, true()))
+    return marks.union_all(following)
+
+
 def _marking(
     name: str, where: Callable[[], Select[Any]], key: tuple[Any, Any]
 ) -> postgresql.Insert | sqlite.Insert:
     """Return the statement storing the marks of the listing ``where`` selects at ``now``."""
-    ordered = func.row_number().over(order_by=(key[0].desc(), key[1].desc())) - 1
-    entries = where().add_columns(key[0], ordered.label("position")).subquery()
-    ident, sort_key, position = entries.c
-    marks = select(
-        literal(name),
-        _VERSION,
-        position,
-        sort_key,
-        ident,
-        NOW,
-        publishing.upcoming(NOW).scalar_subquery(),
-    ).where(position % EVERY == 0)
+    postgres = db.engine.dialect.name == "postgresql"
+    position, sort_key, ident = _marked_entries(where, key, walk=postgres).c
+    upcoming = publishing.upcoming(NOW).scalar_subquery()
+    marks = select(literal(name), _VERSION, position, sort_key, ident, NOW, upcoming)
+    marks = marks.where(true())  # SQLite reads "ON CONFLICT" after a bare FROM as a join's ON
     columns = ["listing", "version", "position", "sort_key", "blog_id", "shown_at", "until"]
     # Another worker may store the same set at the same moment: its rows are the same.
-    if db.engine.dialect.name == "postgresql":
+    if postgres:
         return postgresql.insert(listing_marks).from_select(columns, marks).on_conflict_do_nothing()
     return sqlite.insert(listing_marks).from_select(columns, marks).on_conflict_do_nothing()
